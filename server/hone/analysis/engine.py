@@ -1,0 +1,341 @@
+"""The analysis engine: document text + settings -> :class:`DocumentAnalysis`.
+
+Used identically by the language server (one :class:`Analyzer` per open document, so chunk
+results are reused across edits) and the CLI (one per file).
+
+Pipeline: ``ast.parse`` (cheap syntax check, chunk boundaries, function index) -> for each chunk,
+a cached libcst parse and one batched traversal with every rule -> positions resolved only for
+chunks that reported something -> findings shifted to document lines, filtered by settings and
+``# hone: ignore[...]`` comments.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from hone.core.document import Chunk, split_chunks
+from hone.core.finding import Category, Edit, Finding, Fix, Position, Severity, Span
+from hone.core.functions import FunctionInfo, function_at, index_functions
+from hone.core.settings import Settings
+from hone.core.text import TextDocumentLines, apply_edits
+from hone.rules.base import NodeFix, Replacement, Report, RuleContext
+from hone.rules.registry import all_rules, is_selected
+
+log = logging.getLogger(__name__)
+
+SYNTAX_CODE = "HONE000"
+SKIPPED_CODE = "HONE001"
+INTERNAL_CODE = "HONE002"
+
+_IGNORE_RE = re.compile(r"#\s*hone:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentAnalysis:
+    text: str
+    lines: TextDocumentLines
+    findings: tuple[Finding, ...]  # syntax error or rule findings, filtered and ordered
+    functions: tuple[FunctionInfo, ...]  # empty when the text does not parse
+    syntax_error: Finding | None = None
+    skipped_reason: str | None = None
+    rule_errors: tuple[str, ...] = ()  # "HONE123: <exception>" for rules that raised
+
+    @property
+    def parses(self) -> bool:
+        return self.syntax_error is None and self.skipped_reason is None
+
+
+@dataclass(slots=True)
+class _ChunkResult:
+    findings: tuple[Finding, ...]  # relative to the chunk's first line
+    errors: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Analyzer:
+    """Analyses successive versions of one document, reusing unchanged chunks."""
+
+    _cache: dict[str, _ChunkResult] = field(default_factory=dict)
+    last_good: DocumentAnalysis | None = None
+
+    def analyse(self, text: str, settings: Settings) -> DocumentAnalysis:
+        lines = TextDocumentLines(text)
+        max_bytes = settings.int("analysis.maxFileSizeKb") * 1024
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > max_bytes:
+            reason = (
+                f"hone skipped this file: {size // 1024} KB is above analysis.maxFileSizeKb "
+                f"({max_bytes // 1024} KB)"
+            )
+            note = Finding(
+                SKIPPED_CODE, reason, Span.of(0, 0, 0, 0), Severity.INFO, Category.SYNTAX
+            )
+            return DocumentAnalysis(text, lines, (note,), (), skipped_reason=reason)
+
+        tree, error = _syntax_check(text, lines)
+        if tree is None:
+            assert error is not None
+            return DocumentAnalysis(text, lines, (error,), (), syntax_error=error)
+
+        functions = tuple(index_functions(tree, lines.lines))
+        chunks = split_chunks(tree, lines.lines)
+        new_cache: dict[str, _ChunkResult] = {}
+        findings: list[Finding] = []
+        errors: list[str] = []
+        libcst_error: Finding | None = None
+        for chunk in chunks:
+            result = self._cache.get(chunk.source) or new_cache.get(chunk.source)
+            if result is None:
+                result = _analyse_chunk(chunk)
+            new_cache[chunk.source] = result
+            errors.extend(result.errors)
+            for f in result.findings:
+                shifted = f.shifted(chunk.first_line)
+                if f.code == SYNTAX_CODE:
+                    libcst_error = libcst_error or shifted
+                else:
+                    findings.append(shifted)
+        self._cache = new_cache
+
+        if libcst_error is not None:
+            # ast accepted what libcst cannot parse (e.g. syntax newer than libcst knows)
+            return DocumentAnalysis(
+                text, lines, (libcst_error,), functions, syntax_error=libcst_error
+            )
+
+        selected = _apply_settings(findings, settings, lines, functions)
+        analysis = DocumentAnalysis(
+            text, lines, tuple(selected), functions, rule_errors=tuple(errors)
+        )
+        self.last_good = analysis
+        return analysis
+
+
+def analyse_text(text: str, settings: Settings | None = None) -> DocumentAnalysis:
+    """One-shot analysis (CLI, tests)."""
+    return Analyzer().analyse(text, settings or Settings())
+
+
+# -- syntax ---------------------------------------------------------------------------------
+
+
+def _syntax_check(text: str, lines: TextDocumentLines) -> tuple[ast.Module | None, Finding | None]:
+    try:
+        return ast.parse(text, type_comments=False), None
+    except SyntaxError as exc:
+        return None, _syntax_finding(exc, lines)
+    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
+        msg = f"Cannot parse this file: {exc or type(exc).__name__}"
+        return None, Finding(SYNTAX_CODE, msg, Span.of(0, 0, 0, 0), Severity.ERROR, Category.SYNTAX)
+
+
+def _syntax_finding(exc: SyntaxError, lines: TextDocumentLines) -> Finding:
+    line = max((exc.lineno or 1) - 1, 0)
+    # SyntaxError.offset is 1-based and counts characters of the (decoded) line
+    col = max((exc.offset or 1) - 1, 0)
+    end_line = (exc.end_lineno or exc.lineno or 1) - 1
+    end_col = max((exc.end_offset or 0) - 1, 0)
+    if end_line < line or (end_line == line and end_col <= col):
+        end_line, end_col = line, col + 1
+    start = lines.clamp(Position(line, col))
+    end = lines.clamp(Position(end_line, end_col))
+    if end <= start:  # at end of line / file: widen to the previous character so it shows
+        start = Position(start.line, max(start.character - 1, 0))
+        end = Position(start.line, start.character + 1)
+        end = lines.clamp(end)
+    return Finding(
+        SYNTAX_CODE,
+        f"SyntaxError: {exc.msg}",
+        Span(start, end),
+        Severity.ERROR,
+        Category.SYNTAX,
+    )
+
+
+# -- chunks ---------------------------------------------------------------------------------
+
+
+def _analyse_chunk(chunk: Chunk) -> _ChunkResult:
+    try:
+        module = cst.parse_module(chunk.source)
+    except cst.ParserSyntaxError as exc:
+        line = exc.raw_line - 1 - chunk.prefix_lines
+        span = Span.of(max(line, 0), exc.raw_column, max(line, 0), exc.raw_column + 1)
+        msg = f"SyntaxError (libcst): {exc.message}"
+        return _ChunkResult((Finding(SYNTAX_CODE, msg, span, Severity.ERROR, Category.SYNTAX),), ())
+    except Exception as exc:  # the native parser can fail in other ways on hostile input
+        log.warning("libcst failed on a chunk at line %d: %r", chunk.first_line + 1, exc)
+        span = Span.of(0, 0, 0, 0)
+        msg = f"hone could not parse this statement: {exc}"
+        return _ChunkResult((Finding(SYNTAX_CODE, msg, span, Severity.ERROR, Category.SYNTAX),), ())
+
+    reports, errors = _run_rules(module)
+    if not reports:
+        return _ChunkResult((), tuple(errors))
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    source_lines = chunk.source.splitlines(keepends=True)
+    findings: list[Finding] = []
+    for report in reports:
+        try:
+            findings.append(_to_finding(report, positions, module, chunk, source_lines))
+        except Exception as exc:  # one bad report must not lose the others
+            log.exception("rule %s produced an unusable report", report.rule.id)
+            errors.append(f"{report.rule.id}: {exc!r}")
+    return _ChunkResult(tuple(findings), tuple(errors))
+
+
+def _run_rules(module: cst.Module) -> tuple[list[Report], list[str]]:
+    """All rules in one traversal; if one raises, rerun rule by rule to isolate it."""
+    ctx = RuleContext(module)
+    try:
+        cst.visit_batched(module, [rule(ctx) for rule in all_rules()])
+        return ctx.reports, []
+    except Exception:
+        pass
+    reports: list[Report] = []
+    errors: list[str] = []
+    for rule in all_rules():
+        single = RuleContext(module)
+        try:
+            cst.visit_batched(module, [rule(single)])
+        except Exception as exc:
+            log.exception("rule %s raised", rule.meta.id)
+            errors.append(f"{rule.meta.id}: {exc!r}")
+            continue
+        reports.extend(single.reports)
+    return reports, errors
+
+
+def _rel_span(
+    positions: Mapping[cst.CSTNode, CodeRange],
+    start: cst.CSTNode,
+    end: cst.CSTNode,
+    prefix_lines: int,
+) -> Span:
+    s = positions[start]
+    e = positions[end]
+    return Span.of(
+        s.start.line - 1 - prefix_lines,
+        s.start.column,
+        e.end.line - 1 - prefix_lines,
+        e.end.column,
+    )
+
+
+def _to_finding(
+    report: Report,
+    positions: Mapping[cst.CSTNode, CodeRange],
+    module: cst.Module,
+    chunk: Chunk,
+    source_lines: list[str],
+) -> Finding:
+    span = _rel_span(positions, report.node, report.end_node or report.node, chunk.prefix_lines)
+    fix = None
+    if report.fix is not None:
+        fix = _build_fix(report.fix, positions, module, chunk, source_lines)
+        if fix is None:
+            log.info("dropped a fix of %s that did not parse", report.rule.id)
+    meta = report.rule
+    return Finding(
+        code=meta.id,
+        message=report.message,
+        span=span,
+        severity=meta.severity,
+        category=meta.category,
+        fix=fix,
+        extra={"rule": meta.name},
+    )
+
+
+def _build_fix(
+    node_fix: NodeFix,
+    positions: Mapping[cst.CSTNode, CodeRange],
+    module: cst.Module,
+    chunk: Chunk,
+    source_lines: list[str],
+) -> Fix | None:
+    ctx = RuleContext(module)
+    edits: list[Edit] = []
+    for rep in node_fix.replacements:
+        span = _rel_span(positions, rep.start, rep.end or rep.start, chunk.prefix_lines)
+        edits.append(
+            Edit(span, _replacement_text(rep, ctx, source_lines, span, chunk.prefix_lines))
+        )
+    # Never offer a fix that does not parse: check the edited chunk (cheap: one statement).
+    try:
+        fixed = apply_edits(chunk.text, edits)
+        ast.parse(chunk.prefix + fixed)
+    except (SyntaxError, ValueError):
+        return None
+    return Fix(node_fix.title, tuple(edits), node_fix.safety)
+
+
+def _replacement_text(
+    rep: Replacement, ctx: RuleContext, source_lines: list[str], span: Span, prefix_lines: int
+) -> str:
+    if isinstance(rep.new, str):
+        return rep.new
+    if isinstance(rep.new, cst.BaseStatement | cst.BaseSmallStatement):
+        code = (
+            ctx.statement_code(rep.new)
+            if isinstance(rep.new, cst.BaseStatement)
+            else (ctx.code(rep.new))
+        )
+        line = source_lines[span.start.line + prefix_lines]
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        first, *rest = code.split("\n")
+        return "\n".join([first, *(indent + r if r.strip() else r for r in rest)])
+    return ctx.code(rep.new)
+
+
+# -- filtering --------------------------------------------------------------------------------
+
+
+def _ignored_codes(line: str) -> set[str] | None:
+    """Codes a ``# hone: ignore[...]`` comment on ``line`` exempts; empty set means all."""
+    match = _IGNORE_RE.search(line)
+    if match is None:
+        return None
+    codes = match.group("codes")
+    if codes is None:
+        return set()
+    return {c.strip().upper() for c in codes.split(",") if c.strip()}
+
+
+def is_suppressed(finding: Finding, lines: TextDocumentLines) -> bool:
+    line = lines.line(finding.span.start.line)
+    if "hone" not in line:
+        return False
+    codes = _ignored_codes(line)
+    return codes is not None and (not codes or finding.code.upper() in codes)
+
+
+def _apply_settings(
+    findings: Sequence[Finding],
+    settings: Settings,
+    lines: TextDocumentLines,
+    functions: Sequence[FunctionInfo],
+) -> list[Finding]:
+    select, ignore = settings.list("rules.select"), settings.list("rules.ignore")
+    overrides = {k.upper(): v for k, v in settings.dict("rules.severity").items()}
+    out: list[Finding] = []
+    for f in findings:
+        if not is_selected(f.code, select, ignore) or is_suppressed(f, lines):
+            continue
+        sev = overrides.get(f.code.upper())
+        if sev is not None and sev in {s.value for s in Severity}:
+            f = replace(f, severity=Severity(sev))
+        fn = function_at(list(functions), f.span.start.line)
+        if fn is not None:
+            f = replace(f, function=fn.qualname)
+        out.append(f)
+    out.sort(key=lambda f: (f.span.start, f.code))
+    return out

@@ -1,0 +1,47 @@
+"""The ``hone`` command: dispatches to one module per subcommand, importing each lazily.
+
+Lazy imports keep ``hone serve`` start-up light (libcst/openai are not imported until needed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from hone import __version__
+
+# subcommand -> module under hone.cli that defines ``add_arguments(parser)`` and ``run(args) -> int``
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("hone.cli.serve", "Start the language server (stdio by default)."),
+    "check": ("hone.cli.check", "Check files and folders for slow code."),
+    "rules": ("hone.cli.rules", "List the rule catalog or explain one rule."),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hone", description="Make Python code faster and more correct."
+    )
+    parser.add_argument("--version", action="version", version=f"hone {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(_module=module_name)
+        importlib.import_module(module_name).add_arguments(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_module", None):
+        parser.print_help()
+        return 2
+    module = importlib.import_module(args._module)
+    try:
+        return int(module.run(args))
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,72 @@
+"""The contract between hone's LSP glue and its features.
+
+Each feature (rule diagnostics, code actions, LLM analysis, run with timing, ...) is a class with
+hooks.  The server has exactly one handler per LSP method; that handler fans out to every feature
+and isolates their errors (a feature that raises is logged and skipped, the others still answer).
+
+Features never publish diagnostics themselves: they hand :class:`~hone.core.finding.Finding`s to
+the server's findings store under their own *source key* (``"rules"``, ``"llm"``, ``"timing"``),
+and the diagnostics feature turns the merged set into LSP diagnostics and code actions in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lsprotocol import types as lsp
+
+    from hone.lsp.server import HoneLanguageServer
+    from hone.lsp.state import DocumentState
+
+CommandHandler = Callable[[Sequence[Any]], Awaitable[Any]]
+
+
+class Feature:
+    """Base class: override only the hooks you need.  All hooks default to doing nothing."""
+
+    name: str = "feature"
+
+    def __init__(self, server: HoneLanguageServer) -> None:
+        self.server = server
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    async def on_initialized(self) -> None:
+        """After ``initialized``: settings are known, dynamic registration may happen."""
+
+    async def on_shutdown(self) -> None:
+        """Cancel background work; the server is about to exit."""
+
+    async def on_settings_changed(self) -> None:
+        """Settings of some folder changed (open documents have already been re-analysed)."""
+
+    # -- documents -----------------------------------------------------------------------
+    async def on_open(self, doc: DocumentState) -> None: ...
+
+    async def on_change(self, doc: DocumentState) -> None:
+        """Called on every ``didChange`` (not debounced): keep it cheap."""
+
+    async def on_analysed(self, doc: DocumentState) -> None:
+        """The rule analysis for ``doc.version`` finished (``doc.analysis`` is current)."""
+
+    async def on_save(self, doc: DocumentState) -> None: ...
+
+    async def on_close(self, uri: str) -> None: ...
+
+    # -- requests ------------------------------------------------------------------------
+    def code_actions(
+        self, doc: DocumentState, params: lsp.CodeActionParams
+    ) -> Sequence[lsp.CodeAction]:
+        """Extra actions beyond the ones built from findings' fixes."""
+        return ()
+
+    def code_lenses(self, doc: DocumentState) -> Sequence[lsp.CodeLens]:
+        return ()
+
+    def inlay_hints(self, doc: DocumentState, range_: lsp.Range) -> Sequence[lsp.InlayHint]:
+        return ()
+
+    def commands(self) -> Mapping[str, CommandHandler]:
+        """``workspace/executeCommand`` names this feature serves (e.g. ``hone.runWithTiming``)."""
+        return {}

@@ -1,0 +1,118 @@
+"""What a rule is, and how it reports.
+
+A rule is a libcst ``BatchableCSTVisitor``: the engine runs *all* rules in one traversal of each
+chunk (``libcst.visit_batched``), so adding rules does not add traversals.  Rules report nodes,
+not positions: positions are resolved by the engine only for chunks that have findings, because
+libcst's position metadata is the expensive part of analysis.
+
+A fix is expressed as node replacements (:class:`Replacement`); the engine turns them into exact
+text edits, so a fix never rewrites more than the nodes it names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import libcst as cst
+
+from hone.core.finding import Category, Safety, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDoc:
+    """The documentation ``hone rules --explain`` prints."""
+
+    why: str  # why the pattern is slow (or wrong)
+    before: str  # example code that triggers the rule
+    after: str  # the same code after the fix
+    not_applicable: str = ""  # when the rule stays silent / when the fix is not offered
+    unsafe_because: str = ""  # for unsafe fixes: which edge cases can differ
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    id: str  # stable, e.g. "HONE101"
+    name: str  # kebab-case, e.g. "append-in-loop"
+    message: str  # default message: says what to do
+    doc: RuleDoc
+    severity: Severity = Severity.WARNING
+    category: Category = Category.PERFORMANCE
+    fix_safety: Safety | None = None  # None: the rule has no fix
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """Replace the source from ``start`` to ``end`` (inclusive; default ``start``) with ``new``.
+
+    ``new`` may be a node (statement nodes are re-indented to the position of ``start``) or
+    literal text (used verbatim: multi-line text must carry its own indentation, see
+    :meth:`RuleContext.indentation`).  A statement's range excludes its leading comments,
+    indentation and trailing newline.
+    """
+
+    start: cst.CSTNode
+    new: cst.CSTNode | str
+    end: cst.CSTNode | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NodeFix:
+    title: str
+    replacements: Sequence[Replacement]
+    safety: Safety
+
+
+@dataclass(slots=True)
+class Report:
+    rule: RuleMeta
+    node: cst.CSTNode
+    message: str
+    fix: NodeFix | None
+    end_node: cst.CSTNode | None = None  # report a range from node to end_node
+
+
+@dataclass(slots=True)
+class RuleContext:
+    """Per-chunk state shared by all rules of one traversal."""
+
+    module: cst.Module
+    reports: list[Report] = field(default_factory=list)
+
+    def code(self, node: cst.CSTNode) -> str:
+        """Source of an expression-level node (statements: use ``statement_code``)."""
+        return self.module.code_for_node(node)
+
+    def statement_code(self, node: cst.CSTNode) -> str:
+        """Source of a statement without its leading comments/blank lines and trailing newline."""
+        if isinstance(node, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+            node = node.with_changes(leading_lines=())
+        return self.module.code_for_node(node).rstrip("\r\n")
+
+
+class Rule(cst.BatchableCSTVisitor):
+    """Base class of every rule; subclasses set ``meta`` and override ``visit_*`` methods."""
+
+    meta: ClassVar[RuleMeta]
+
+    def __init__(self, ctx: RuleContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str | None = None,
+        *,
+        fix: NodeFix | None = None,
+        end_node: cst.CSTNode | None = None,
+    ) -> None:
+        self.ctx.reports.append(
+            Report(self.meta, node, message or self.meta.message, fix, end_node)
+        )
+
+    def fix(self, title: str, *replacements: Replacement) -> NodeFix:
+        """A fix at this rule's documented safety level."""
+        assert self.meta.fix_safety is not None, f"{self.meta.id} declares no fix"
+        return NodeFix(title, replacements, self.meta.fix_safety)
