@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from lsp_client import LspProcess  # noqa: E402
+from lsp_client import LspProcess
 
 HERE = Path(__file__).resolve().parent
 PY = sys.executable
