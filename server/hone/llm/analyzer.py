@@ -1,0 +1,637 @@
+"""Orchestration of LLM analysis for documents: what to send, when, and what to show.
+
+* Only functions (methods included, nested functions as part of their parent) whose content hash
+  has no completed analysis yet are looked at; the persistent cache answers repeats, so only new
+  text is ever sent.
+* Each function is one request (its own prompt, see :mod:`hone.llm.prompt`), run as a task owned
+  by the analyser: a request whose function changed meanwhile is cancelled (:meth:`supersede`),
+  one whose function is still the same keeps running even if the save that started it is
+  superseded.
+* Results are stored per ``(qualname, content hash)`` and turned into findings against the
+  *current* function index (:meth:`findings`), so they move with their function when lines above
+  it change, and disappear (stale) as soon as its text changes.
+
+The analyser knows nothing about LSP: status, notices and progress go to callbacks.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
+
+from hone.core.finding import Category, Finding, Fix, Safety, Span
+from hone.core.functions import FunctionInfo, index_functions
+from hone.core.text import line_content, split_lines
+from hone.llm.cache import LLMCache, cache_key
+from hone.llm.prompt import (
+    PROMPT_VERSION,
+    FunctionPrompt,
+    ModuleContext,
+    build_module_context,
+    build_prompt,
+    top_level_functions,
+)
+from hone.llm.provider import ErrorKind, LLMConfig, Provider, ProviderError, estimate_tokens
+from hone.llm.rewrite import Rewrite, RewriteRejected, validate_rewrite
+from hone.llm.schema import ReplyError, ReplyFinding, validate_reply
+
+log = logging.getLogger(__name__)
+
+SOURCE = "hone (llm)"
+REWRITE_TITLE = "Apply optimized rewrite (suggestion)"
+CODES: dict[Category, str] = {
+    Category.PERFORMANCE: "LLM100",
+    Category.BUG: "LLM200",
+    Category.SECURITY: "LLM300",
+    Category.MAINTAINABILITY: "LLM400",
+}
+CONFIGURE_HINT = (
+    "set hone.llm.baseUrl (and llm.model, llm.apiKeyEnv) to an OpenAI-compatible endpoint such as "
+    "https://api.openai.com/v1, http://localhost:11434/v1 (Ollama) or http://localhost:8080/v1 "
+    "(llama.cpp); see the README's 'LLM analysis' section"
+)
+
+
+class StatusSink(Protocol):
+    """Where the analyser reports; the LSP feature maps these to ``hone/status`` and messages."""
+
+    def status(self, state: str, reason: str) -> None:
+        """``state`` is one of idle / analysing / error / off."""
+
+    def notice(self, message: str, level: str) -> None:
+        """A one-time user message (``level``: info / warning / error)."""
+
+
+class _NullSink:
+    def status(self, state: str, reason: str) -> None:
+        log.debug("hone llm status: %s (%s)", state, reason)
+
+    def notice(self, message: str, level: str) -> None:
+        log.info("%s", message)
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionResult:
+    qualname: str
+    content_hash: str
+    items: tuple[ReplyFinding, ...]
+    mapping: dict[str, str]  # redaction placeholders -> originals, to restore rewrites
+    model: str
+    cached: bool
+    error: str | None = None  # the model answered, but unusably (not retried until edited)
+
+
+@dataclass
+class AnalysisReport:
+    uri: str
+    version: int | None = None
+    functions: int = 0  # functions considered (top-level functions and methods)
+    unchanged: int = 0  # already analysed at this exact text
+    joined: int = 0  # already in flight from an earlier request
+    cache_hits: int = 0
+    sent: int = 0  # requests attempted (cache misses)
+    completed: int = 0
+    failed: int = 0
+    prompt_tokens_est: int = 0  # estimated tokens of the text sent (cache misses only)
+    excluded: bool = False
+    off: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _DocState:
+    results: dict[tuple[str, str], FunctionResult] = field(default_factory=dict)
+    inflight: dict[tuple[str, str], asyncio.Task[FunctionResult | None]] = field(
+        default_factory=dict
+    )
+    rewrites: dict[tuple[str, str, int], tuple[str | None, str | None]] = field(
+        default_factory=dict
+    )  # (qualname, hash, item) -> (new_text or None, rejection reason or None)
+
+
+# -- file exclusion ------------------------------------------------------------------------
+
+
+def uri_to_path(uri: str) -> str:
+    parts = urlsplit(uri)
+    if parts.scheme in ("file", ""):
+        return unquote(parts.path)
+    return unquote(parts.path or uri)
+
+
+@lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """gitignore-ish globs: ``**`` spans folders, ``*``/``?`` stay within one path component."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out))
+
+
+def is_excluded(path: str, patterns: Iterable[str]) -> bool:
+    """True if ``path`` matches any glob: a pattern without ``/`` matches any path component."""
+    path = path.replace("\\", "/")
+    parts = [p for p in path.split("/") if p]
+    for pattern in patterns:
+        pattern = pattern.strip().replace("\\", "/")
+        if not pattern:
+            continue
+        if "/" not in pattern.rstrip("/"):
+            rx = _glob_regex(pattern.rstrip("/"))
+            if any(rx.fullmatch(part) for part in parts):
+                return True
+            continue
+        rx = _glob_regex(pattern)
+        if rx.fullmatch(path) or rx.fullmatch(path.lstrip("/")):
+            return True
+        # "dir/**" also matches the folder's contents when given relative to any ancestor
+        if not pattern.startswith(("/", "**")) and _glob_regex("**/" + pattern).fullmatch(path):
+            return True
+    return False
+
+
+# -- the analyser --------------------------------------------------------------------------
+
+
+def _names_match(reported: str, fn: FunctionInfo) -> bool:
+    name = reported.strip().strip("`")
+    for prefix in ("async def ", "def ", "async "):
+        name = name.removeprefix(prefix)
+    name = name.split("(")[0].strip()
+    return not name or name in (fn.qualname, fn.name) or name.split(".")[-1] == fn.name
+
+
+class LLMAnalyzer:
+    """One per server (or per benchmark run); safe to call from one event loop."""
+
+    def __init__(
+        self,
+        cache: LLMCache | None = None,
+        *,
+        sink: StatusSink | None = None,
+        provider_factory: Callable[[LLMConfig], Provider] = Provider,
+    ) -> None:
+        self.cache = cache
+        self.sink: StatusSink = sink or _NullSink()
+        self._provider_factory = provider_factory
+        self._providers: dict[LLMConfig, Provider] = {}
+        self._docs: dict[str, _DocState] = {}
+        self._noticed: set[str] = set()
+        self._active = 0
+
+    # -- providers and notices -------------------------------------------------------------
+    def provider(self, config: LLMConfig) -> Provider:
+        provider = self._providers.get(config)
+        if provider is None:
+            provider = self._providers[config] = self._provider_factory(config)
+        return provider
+
+    @property
+    def providers(self) -> list[Provider]:
+        return list(self._providers.values())
+
+    def notice_once(self, key: str, message: str, level: str = "warning") -> None:
+        if key not in self._noticed:
+            self._noticed.add(key)
+            self.sink.notice(message, level)
+
+    def _notice_error(self, exc: ProviderError, config: LLMConfig) -> None:
+        if exc.kind in (ErrorKind.CIRCUIT_OPEN, ErrorKind.BAD_REPLY):
+            return  # the cause was already reported / a single bad answer is just logged
+        key = f"{exc.kind.value}:{config.endpoint}:{config.model}"
+        tail = "; rule diagnostics keep working"
+        if exc.kind is ErrorKind.UNREACHABLE:
+            self.notice_once(key, f"hone: {exc.message}{tail}. Check hone.llm.baseUrl.")
+        elif exc.kind is ErrorKind.AUTH:
+            self.notice_once(key, f"hone: {exc.message}{tail}.", "error")
+        else:
+            self.notice_once(key, f"hone: LLM analysis problem: {exc.message}{tail}.")
+
+    # -- document lifecycle ----------------------------------------------------------------
+    def _doc(self, uri: str) -> _DocState:
+        doc = self._docs.get(uri)
+        if doc is None:
+            doc = self._docs[uri] = _DocState()
+        return doc
+
+    def supersede(self, uri: str, functions: Sequence[FunctionInfo]) -> int:
+        """Cancel in-flight requests for functions whose text is gone; returns how many."""
+        doc = self._docs.get(uri)
+        if doc is None:
+            return 0
+        current = {(fn.qualname, fn.content_hash) for fn in functions}
+        cancelled = 0
+        for key, task in list(doc.inflight.items()):
+            if key not in current and not task.done():
+                task.cancel()
+                cancelled += 1
+        return cancelled
+
+    def cancel(self, uri: str) -> None:
+        """Cancel everything in flight for ``uri`` (the user pressed cancel)."""
+        doc = self._docs.get(uri)
+        if doc is not None:
+            for task in doc.inflight.values():
+                task.cancel()
+
+    def forget(self, uri: str) -> None:
+        self.cancel(uri)
+        self._docs.pop(uri, None)
+
+    def has_results(self, uri: str) -> bool:
+        doc = self._docs.get(uri)
+        return bool(doc and doc.results)
+
+    async def aclose(self) -> None:
+        tasks = [t for d in self._docs.values() for t in d.inflight.values()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for provider in self._providers.values():
+            await provider.aclose()
+        self._providers.clear()
+        if self.cache is not None:
+            self.cache.close()
+
+    def clear_cache(self) -> int:
+        """Empty the on-disk cache and forget in-memory results (so the next save re-asks)."""
+        for doc in self._docs.values():
+            doc.results.clear()
+            doc.rewrites.clear()
+        return self.cache.clear() if self.cache is not None else 0
+
+    # -- analysis --------------------------------------------------------------------------
+    async def analyse(
+        self,
+        uri: str,
+        version: int | None,
+        text: str,
+        config: LLMConfig,
+        *,
+        exclude: Sequence[str] = (),
+        force: bool = False,
+        functions: Sequence[FunctionInfo] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        on_result: Callable[[], None] | None = None,
+    ) -> AnalysisReport:
+        """Analyse the functions of ``text`` that need it; returns what happened.
+
+        ``force`` (the manual command) considers every function, not just changed ones (the
+        disk cache still answers repeats; clear it for fresh answers).  ``on_result`` is called
+        whenever a function's result arrives, so findings can be shown as they come.
+        """
+        report = AnalysisReport(uri=uri, version=version)
+        if not config.configured:
+            report.off = True
+            self.notice_once(
+                "off",
+                f"hone: LLM analysis is off (no endpoint configured); rule diagnostics keep "
+                f"working. To enable it, {CONFIGURE_HINT}.",
+                "info",
+            )
+            self.sink.status("off", "no LLM endpoint configured")
+            return report
+        if is_excluded(uri_to_path(uri), exclude):
+            report.excluded = True
+            log.info("hone: %s matches llm.exclude; not sent to the LLM", uri)
+            return report
+        if functions is None:
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError):
+                return report  # analysed again once it parses
+            functions = index_functions(tree, split_lines(text))
+        else:
+            tree = None
+        targets = top_level_functions(functions)
+        report.functions = len(targets)
+        self.supersede(uri, targets)
+        doc = self._doc(uri)
+
+        pending: list[tuple[FunctionInfo, asyncio.Task[FunctionResult | None]]] = []
+        context: ModuleContext | None = None
+        for fn in targets:
+            key = (fn.qualname, fn.content_hash)
+            task = doc.inflight.get(key)
+            if task is not None and not task.done():
+                report.joined += 1
+                pending.append((fn, task))
+                continue
+            if not force and key in doc.results:
+                report.unchanged += 1
+                continue
+            if context is None:
+                if tree is None:
+                    try:
+                        tree = ast.parse(text)
+                    except (SyntaxError, ValueError):
+                        return report
+                context = build_module_context(tree)
+            prompt = build_prompt(fn, context)
+            task = asyncio.get_running_loop().create_task(
+                self._run_function(uri, doc, key, prompt, config, report, on_result),
+                name=f"hone-llm:{fn.qualname}",
+            )
+            doc.inflight[key] = task
+            task.add_done_callback(functools.partial(_drop_inflight, doc, key))
+            pending.append((fn, task))
+        if not pending:
+            return report
+
+        total = len(pending)
+        self._active += 1
+        self.sink.status("analysing", f"hone: analysing {total} function{'s' * (total != 1)}")
+        if progress is not None:
+            progress(0, total)
+        done_count = 0
+        remaining = {task for _, task in pending}
+        try:
+            while remaining:
+                # asyncio.wait (unlike gather) does not cancel the shared tasks if *we* are
+                # cancelled: a superseded save must not kill requests that are still wanted.
+                done, remaining = await asyncio.wait(remaining, return_when=asyncio.FIRST_COMPLETED)
+                done_count += len(done)
+                if progress is not None:
+                    progress(done_count, total)
+        finally:
+            self._active -= 1
+        for _, task in pending:
+            if task.cancelled():
+                continue
+            exc = task.exception()
+            if isinstance(exc, ProviderError):
+                report.failed += 1
+                if exc.message not in report.errors:
+                    report.errors.append(exc.message)
+                self._notice_error(exc, config)
+            elif exc is not None:
+                report.failed += 1
+                report.errors.append(f"internal error: {type(exc).__name__}")
+                log.error("hone: LLM analysis of %s failed", uri, exc_info=exc)
+            else:
+                report.completed += 1
+        if self._active == 0:
+            breaker = self.provider(config).breaker
+            if report.errors:
+                reason = report.errors[0]
+                if breaker.is_open:
+                    reason = f"LLM paused after repeated failures ({reason})"
+                self.sink.status("error", reason)
+            else:
+                self.sink.status("idle", "")
+        return report
+
+    async def _run_function(
+        self,
+        uri: str,
+        doc: _DocState,
+        key: tuple[str, str],
+        prompt: FunctionPrompt,
+        config: LLMConfig,
+        report: AnalysisReport,
+        on_result: Callable[[], None] | None,
+    ) -> FunctionResult | None:
+        ckey = cache_key(config.model, PROMPT_VERSION, prompt.text_sent)
+        result: FunctionResult | None = None
+        if self.cache is not None:
+            raw = await asyncio.to_thread(self.cache.get, ckey)
+            if raw is not None:
+                try:
+                    reply = validate_reply(json.loads(raw))
+                except (ValueError, ReplyError):
+                    log.info("hone: ignoring an unreadable LLM cache entry")
+                else:
+                    report.cache_hits += 1
+                    result = FunctionResult(
+                        prompt.qualname,
+                        prompt.content_hash,
+                        reply.findings,
+                        dict(prompt.redaction.mapping),
+                        config.model,
+                        cached=True,
+                    )
+        if result is None:
+            report.sent += 1
+            report.prompt_tokens_est += estimate_tokens(prompt.text_sent)
+            try:
+                completion = await self.provider(config).complete(prompt.system, prompt.user)
+            except ProviderError as exc:
+                if exc.kind is not ErrorKind.BAD_REPLY:
+                    raise
+                # The endpoint answered, unusably: record it so the same text is not re-sent
+                # on every save (an edit or the manual command asks again).
+                log.info("hone: LLM reply for %s unusable: %s", prompt.qualname, exc.message)
+                result = FunctionResult(
+                    prompt.qualname,
+                    prompt.content_hash,
+                    (),
+                    {},
+                    config.model,
+                    cached=False,
+                    error=exc.message,
+                )
+                doc.results[key] = result
+                raise
+            result = FunctionResult(
+                prompt.qualname,
+                prompt.content_hash,
+                completion.reply.findings,
+                dict(prompt.redaction.mapping),
+                config.model,
+                cached=False,
+            )
+            if self.cache is not None:
+                await asyncio.to_thread(
+                    self.cache.put,
+                    ckey,
+                    json.dumps(completion.reply.to_json()),
+                    model=config.model,
+                    prompt_version=PROMPT_VERSION,
+                )
+        doc.results[key] = result
+        for k in [k for k in doc.rewrites if k[:2] == key]:
+            del doc.rewrites[k]
+        if on_result is not None:
+            try:
+                on_result()
+            except Exception:
+                log.exception("hone: LLM result callback failed")
+        return result
+
+    # -- presentation ----------------------------------------------------------------------
+    def findings(
+        self, uri: str, text: str, functions: Sequence[FunctionInfo], version: int | None = None
+    ) -> list[Finding]:
+        """Findings for the functions of ``text`` whose exact text has a result.
+
+        Cheap enough to call after every edit: rewrite validation is memoised per result.
+        """
+        doc = self._docs.get(uri)
+        if doc is None or not doc.results:
+            return []
+        lines = split_lines(text)
+        out: list[Finding] = []
+        for fn in top_level_functions(functions):
+            result = doc.results.get((fn.qualname, fn.content_hash))
+            if result is None:
+                continue
+            for index, item in enumerate(result.items):
+                if item.function and not _names_match(item.function, fn):
+                    log.info(
+                        "hone: LLM finding names %r, not %s: dropped", item.function, fn.qualname
+                    )
+                    continue
+                out.append(self._finding(uri, version, text, lines, fn, result, index, item, doc))
+        return out
+
+    def _finding(
+        self,
+        uri: str,
+        version: int | None,
+        text: str,
+        lines: list[str],
+        fn: FunctionInfo,
+        result: FunctionResult,
+        index: int,
+        item: ReplyFinding,
+        doc: _DocState,
+    ) -> Finding:
+        n_lines = fn.end_line - fn.start_line + 1
+        start, end = item.start_line, item.end_line
+        adjusted = False
+        if start is None or not 1 <= start <= n_lines:
+            if end is not None and 1 <= end <= n_lines:
+                start = end
+            else:
+                # no usable range: point at the ``def`` line
+                start = fn.body_start_line - fn.start_line + 1
+                end = start
+            adjusted = True
+        if end is None or end < start:
+            end = start
+        elif end > n_lines:
+            end = n_lines
+            adjusted = True
+        first = fn.start_line + start - 1
+        last = fn.start_line + end - 1
+        first_text = line_content(lines[first]) if first < len(lines) else ""
+        last_text = line_content(lines[last]) if last < len(lines) else ""
+        span = Span.of(first, len(first_text) - len(first_text.lstrip()), last, len(last_text))
+
+        rewrite: Rewrite | None = None
+        rejected: str | None = None
+        if item.rewrite is not None:
+            rewrite, rejected = self._rewrite(uri, version, text, fn, result, index, item, doc)
+        message = item.message
+        if item.estimated_speedup and item.estimated_speedup > 1:
+            message += f" (model estimates ~{item.estimated_speedup:g}x faster)"
+        extra: dict[str, Any] = {
+            "llm": {
+                "model": result.model,
+                "cached": result.cached,
+                "prompt_version": PROMPT_VERSION,
+                "range_adjusted": adjusted,
+            },
+            "estimated_speedup": item.estimated_speedup,
+            "rewrite": rewrite,
+            "rewrite_rejected": rejected,
+            "diff": rewrite.diff() if rewrite is not None else None,
+            "verification": None,  # filled in by rewrite verification (issue 5)
+        }
+        fix = (
+            Fix(REWRITE_TITLE, (rewrite.edit(),), Safety.SUGGESTION)
+            if rewrite is not None
+            else None
+        )
+        return Finding(
+            code=CODES.get(item.category, "LLM400"),
+            message=message,
+            span=span,
+            severity=item.severity,
+            category=item.category,
+            source=SOURCE,
+            fix=fix,
+            explanation=item.explanation,
+            function=fn.qualname,
+            extra=extra,
+        )
+
+    def _rewrite(
+        self,
+        uri: str,
+        version: int | None,
+        text: str,
+        fn: FunctionInfo,
+        result: FunctionResult,
+        index: int,
+        item: ReplyFinding,
+        doc: _DocState,
+    ) -> tuple[Rewrite | None, str | None]:
+        memo_key = (fn.qualname, fn.content_hash, index)
+        memo = doc.rewrites.get(memo_key)
+        if memo is None:
+            assert item.rewrite is not None
+            try:
+                validated = validate_rewrite(
+                    uri=uri,
+                    version=version,
+                    document_text=text,
+                    function=fn,
+                    rewrite=item.rewrite,
+                    mapping=result.mapping,
+                )
+                memo = (validated.new_text if validated else None, None)
+            except RewriteRejected as exc:
+                log.info("hone: LLM rewrite for %s dropped: %s", fn.qualname, exc)
+                memo = (None, str(exc))
+            doc.rewrites[memo_key] = memo
+        new_text, rejected = memo
+        if new_text is None:
+            return None, rejected
+        return (
+            Rewrite(
+                uri=uri,
+                version=version,
+                qualname=fn.qualname,
+                original_text=fn.text,
+                new_text=new_text,
+                span=fn.span,
+            ),
+            None,
+        )
+
+
+def _drop_inflight(
+    doc: _DocState, key: tuple[str, str], task: asyncio.Task[FunctionResult | None]
+) -> None:
+    if doc.inflight.get(key) is task:
+        del doc.inflight[key]
+    if not task.cancelled():
+        with contextlib.suppress(BaseException):
+            task.exception()  # mark retrieved: failures are reported by analyse()

@@ -1,0 +1,175 @@
+"""Secret redaction before anything is sent to a model, and restoration in its rewrites.
+
+Redaction is line-preserving (no pattern spans a line break; a PEM block's body lines are
+replaced one by one), so the line numbers the model reports still match the document.  Each
+distinct secret gets a numbered placeholder (``HONE_REDACTED_1``) that is a valid identifier and
+survives inside strings, URLs and comments; numbering follows first appearance, so the same text
+always redacts to the same text (which keeps the on-disk cache effective).  Placeholders are never
+derived from the secret itself: a hash of a short password is as good as the password.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+PLACEHOLDER_PREFIX = "HONE_REDACTED_"
+_PLACEHOLDER_RE = re.compile(PLACEHOLDER_PREFIX + r"(\d+)")
+
+# Well-known token formats: the whole match is the secret.
+_TOKEN_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p)
+    for p in (
+        r"\bsk-(?:proj-|ant-(?:api\d\d-)?|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}",  # OpenAI, Anthropic
+        r"\bgh[pousr]_[A-Za-z0-9]{30,}",  # GitHub
+        r"\bgithub_pat_[A-Za-z0-9_]{30,}",
+        r"\bglpat-[A-Za-z0-9_\-]{20,}",  # GitLab
+        r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b",  # AWS access key ids
+        r"\bxox[abposr]-[A-Za-z0-9\-]{10,}",  # Slack
+        r"\bAIza[0-9A-Za-z_\-]{35}",  # Google API keys
+        r"\b(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{16,}",  # Stripe
+        r"\bhf_[A-Za-z0-9]{30,}",  # Hugging Face
+        r"\bnpm_[A-Za-z0-9]{36}\b",
+        r"\bSG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}",  # SendGrid
+        r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",  # JWT
+    )
+)
+
+# Patterns whose group 1 is the secret.
+_GROUP_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # Authorization header values: "Bearer abc...", "token abc..."
+    re.compile(r"(?i)\b(?:bearer|token|basic)\s+([A-Za-z0-9\-._~+/]{16,}=*)"),
+    # Passwords in URLs: scheme://user:PASSWORD@host
+    re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@'\"]*:([^\s@/'\"]+)@"),
+    # Private key material that sits on one line (a string with \n escapes)
+    re.compile(r"-----BEGIN[A-Z ]*PRIVATE KEY-----(.+?)-----END[A-Z ]*PRIVATE KEY-----"),
+    # NAME = "value" / NAME: "value" / "NAME": "value" / NAME="value" / NAME == "value", where
+    # the name *ends* in a secret-ish word (so ``tokens = " ".join(...)`` is left alone).
+    re.compile(
+        r"(?i)[A-Za-z0-9_]*(?:password|passwd|passphrase|pwd|secret|token|api_?key|apikey|"
+        r"access_?key|secret_?key|private_?key|auth|credentials?)['\"]?\s*(?:==|:=|=|:)\s*"
+        r"(?:[rbuRBU]{1,2})?(?P<q>['\"])(?P<v>(?:(?!(?P=q)).){3,}?)(?P=q)"
+    ),
+)
+
+_PEM_BEGIN = re.compile(r"-----BEGIN[A-Z ]*PRIVATE KEY-----")
+_PEM_END = re.compile(r"-----END[A-Z ]*PRIVATE KEY-----")
+_PEM_BODY = re.compile(r"[A-Za-z0-9+/=]{16,}")
+
+# Candidates for the entropy check: long runs of token characters.
+_CANDIDATE_RE = re.compile(r"[A-Za-z0-9+/_\-=]{24,}")
+_HEX_RE = re.compile(r"[0-9a-fA-F\-]+")
+_WORDISH_RE = re.compile(r"[A-Z]?[a-z]{3,}|[A-Z]{3,}(?![a-z])")
+
+
+def shannon_entropy(s: str) -> float:
+    if not s:
+        return 0.0
+    n = len(s)
+    return -sum(c / n * math.log2(c / n) for c in Counter(s).values())
+
+
+def looks_high_entropy(token: str) -> bool:
+    """A long random-looking string: letters *and* digits, and little repetition."""
+    core = token.strip("=").strip("-_")
+    if len(core) < 24:
+        return False
+    if not (any(c.isdigit() for c in core) and any(c.isalpha() for c in core)):
+        return False
+    if _HEX_RE.fullmatch(core):
+        return len(core.replace("-", "")) >= 32 and shannon_entropy(core) >= 3.0
+    # Identifiers, paths and licence names are mostly words; random keys are not.
+    if sum(len(w) for w in _WORDISH_RE.findall(core)) * 2 >= len(core):
+        return False
+    return shannon_entropy(core) >= 4.0
+
+
+@dataclass
+class Redaction:
+    """The redacted text and how to undo it (placeholder -> original)."""
+
+    text: str
+    mapping: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return len(self.mapping)
+
+
+class UnrestorableError(ValueError):
+    """A rewrite contains a placeholder we never issued (or lost track of)."""
+
+
+def _secret_spans(line: str) -> Iterator[tuple[int, int]]:
+    for pattern in _TOKEN_PATTERNS:
+        for m in pattern.finditer(line):
+            yield m.start(), m.end()
+    for pattern in _GROUP_PATTERNS:
+        for m in pattern.finditer(line):
+            group = "v" if "v" in pattern.groupindex else 1
+            if m.group(group):
+                yield m.start(group), m.end(group)
+    for m in _CANDIDATE_RE.finditer(line):
+        if looks_high_entropy(m.group()):
+            yield m.start(), m.end()
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def redact(text: str) -> Redaction:
+    """Replace secrets in ``text`` with placeholders (line count and line breaks unchanged)."""
+    originals: dict[str, str] = {}  # secret -> placeholder
+    mapping: dict[str, str] = {}
+
+    def placeholder(secret: str) -> str:
+        if secret.startswith(PLACEHOLDER_PREFIX) and _PLACEHOLDER_RE.fullmatch(secret):
+            return secret
+        if secret not in originals:
+            name = f"{PLACEHOLDER_PREFIX}{len(originals) + 1}"
+            originals[secret] = name
+            mapping[name] = secret
+        return originals[secret]
+
+    out: list[str] = []
+    in_pem = False
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        ending = line[len(body) :]
+        if in_pem:
+            if _PEM_END.search(body):
+                in_pem = False
+            else:
+                body = _PEM_BODY.sub(lambda m: placeholder(m.group()), body)
+                out.append(body + ending)
+                continue
+        elif _PEM_BEGIN.search(body) and not _PEM_END.search(body):
+            in_pem = True
+        spans = _merge(list(_secret_spans(body)))
+        for start, end in reversed(spans):
+            body = body[:start] + placeholder(body[start:end]) + body[end:]
+        out.append(body + ending)
+    return Redaction("".join(out), mapping)
+
+
+def placeholders_in(text: str) -> set[str]:
+    return {m.group() for m in _PLACEHOLDER_RE.finditer(text)}
+
+
+def restore(text: str, mapping: dict[str, str]) -> str:
+    """Put the original secrets back; raise :class:`UnrestorableError` for unknown placeholders."""
+    unknown = placeholders_in(text) - mapping.keys()
+    if unknown:
+        raise UnrestorableError(f"unknown redaction placeholder(s): {', '.join(sorted(unknown))}")
+    # The regex is greedy on digits, so HONE_REDACTED_12 is never read as HONE_REDACTED_1.
+    return _PLACEHOLDER_RE.sub(lambda m: mapping[m.group()], text)
