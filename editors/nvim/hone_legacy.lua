@@ -1,0 +1,151 @@
+-- hone for Neovim 0.7 - 0.10 (no vim.lsp.config/vim.lsp.enable there; Neovim >= 0.11 should use
+-- lsp/hone.lua instead). One self-contained file: in init.lua,
+--
+--   dofile('/path/to/hone/editors/nvim/hone_legacy.lua').setup({
+--     cmd = { 'hone', 'serve' },                        -- optional
+--     settings = { hone = { rules = { ignore = { 'HONE201' } } } },  -- optional
+--     init_options = {},                                -- optional
+--     on_attach = function(client, bufnr) end,          -- optional: your keymaps
+--   })
+--
+-- (or copy it to ~/.config/nvim/lua/hone_legacy.lua and `require('hone_legacy').setup({...})`).
+-- It starts hone from a FileType autocmd with vim.lsp.start (0.8+) or, on 0.7,
+-- vim.lsp.start_client + vim.lsp.buf_attach_client with one client per project root.
+
+local M = {}
+
+M.defaults = {
+  name = 'hone',
+  cmd = { 'hone', 'serve' },
+  filetypes = { 'python' },
+  root_markers = { 'pyproject.toml', 'setup.py', '.git' },
+}
+
+--- The nearest folder at or above `path`'s folder holding any of `markers` (vim.fs is 0.8+).
+---@param path string
+---@param markers string[]
+---@return string|nil
+function M.find_root(path, markers)
+  local dir = vim.fn.fnamemodify(path, ':p:h')
+  while true do
+    for _, marker in ipairs(markers) do
+      if vim.loop.fs_stat(dir .. '/' .. marker) then
+        return dir
+      end
+    end
+    local parent = vim.fn.fnamemodify(dir, ':h')
+    if parent == dir then
+      return nil
+    end
+    dir = parent
+  end
+end
+
+local function show_report(report)
+  local summary = type(report) == 'table' and report.summary
+  if type(summary) == 'string' and summary ~= '' then
+    vim.notify(summary, vim.log.levels.INFO)
+  end
+end
+
+--- Run the buffer's file (or one function of it) with timing; the summary is shown with
+--- vim.notify when the server's report arrives.
+---@param bufnr number|nil
+---@param func string|nil
+function M.run_with_timing(bufnr, func)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local arg = { uri = vim.uri_from_bufnr(bufnr) }
+  if func and func ~= '' then
+    arg['function'] = func
+  end
+  for _, client in pairs(vim.lsp.buf_get_clients(bufnr)) do
+    if client.name == M.defaults.name then
+      client.request(
+        'workspace/executeCommand',
+        { command = 'hone.runWithTiming', arguments = { arg } },
+        function(err)
+          if err then
+            vim.notify('hone: run with timing failed: ' .. tostring(err.message), vim.log.levels.ERROR)
+          end
+        end,
+        bufnr
+      )
+      return
+    end
+  end
+  vim.notify('hone is not attached to this buffer', vim.log.levels.WARN)
+end
+
+local clients_by_root = {} -- Neovim 0.7 only: root -> client id
+
+---@param bufnr number
+---@param opts table
+function M.attach(bufnr, opts)
+  local path = vim.api.nvim_buf_get_name(bufnr)
+  -- only real files: not unnamed, not fugitive://, not help/terminal buffers
+  if path == '' or path:match('^%a[%w+.-]*://') or vim.bo[bufnr].buftype ~= '' then
+    return nil
+  end
+  local root = M.find_root(path, opts.root_markers) or vim.fn.fnamemodify(path, ':p:h')
+  local user_on_attach = opts.on_attach
+  local config = {
+    name = opts.name,
+    cmd = opts.cmd,
+    root_dir = root,
+    workspace_folders = { { uri = vim.uri_from_fname(root), name = root } },
+    settings = opts.settings,
+    init_options = opts.init_options,
+    capabilities = opts.capabilities,
+    handlers = vim.tbl_extend('keep', opts.handlers or {}, {
+      ['hone/timingReport'] = function(_, report)
+        show_report(report)
+      end,
+    }),
+    on_attach = function(client, buf)
+      vim.api.nvim_buf_create_user_command(buf, 'HoneRunWithTiming', function(cmd)
+        M.run_with_timing(buf, cmd.args)
+      end, { nargs = '?', desc = 'hone: run this file (or a function) with timing' })
+      if user_on_attach then
+        user_on_attach(client, buf)
+      end
+    end,
+  }
+  if vim.lsp.start then -- Neovim 0.8 - 0.10 (and later)
+    return vim.lsp.start(config, { bufnr = bufnr })
+  end
+  local id = clients_by_root[root]
+  local client = id and vim.lsp.get_client_by_id(id)
+  if not client or client.is_stopped() then
+    id = vim.lsp.start_client(config)
+    clients_by_root[root] = id
+  end
+  if id then
+    vim.lsp.buf_attach_client(bufnr, id)
+  end
+  return id
+end
+
+---@param opts table|nil see the top of this file
+function M.setup(opts)
+  opts = vim.tbl_deep_extend('force', {}, M.defaults, opts or {})
+  -- deep_extend turns an empty table into a list: keep settings a JSON object
+  if opts.settings == nil or vim.tbl_isempty(opts.settings) then
+    opts.settings = vim.empty_dict()
+  end
+  local group = vim.api.nvim_create_augroup('hone_lsp', { clear = true })
+  vim.api.nvim_create_autocmd('FileType', {
+    group = group,
+    pattern = opts.filetypes,
+    callback = function(ev)
+      M.attach(ev.buf, opts)
+    end,
+  })
+  -- buffers opened before setup() ran
+  for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(buf) and vim.tbl_contains(opts.filetypes, vim.bo[buf].filetype) then
+      M.attach(buf, opts)
+    end
+  end
+end
+
+return M

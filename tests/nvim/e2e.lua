@@ -1,0 +1,426 @@
+-- hone's end-to-end test in a real headless Neovim (0.7 and later).
+--
+-- Run (tests/nvim/test_nvim_e2e.py does this, with temporary XDG folders):
+--   nvim --headless -u NONE -i NONE -n -c 'luafile tests/nvim/e2e.lua'
+-- (never `nvim -l`: on Neovim 0.7 `-l` is lisp mode and a headless nvim then waits forever.)
+--
+-- Environment:
+--   HONE_E2E_REPO     repository root (its editors/nvim is the config under test)
+--   HONE_E2E_CMD      JSON list: the server command, e.g. ["/venv/bin/python", "-m", "hone", "serve"]
+--   HONE_E2E_PROJECT  an empty folder to create the test project in (default: a temp folder)
+--   HONE_E2E_MODE     "enable" (lsp/hone.lua + vim.lsp.enable, Neovim >= 0.11) or "legacy"
+--                     (hone_legacy.lua: vim.lsp.start / vim.lsp.start_client); default by version
+--   HONE_E2E_TIMEOUT_MS  bound of every single wait (default 30000)
+--
+-- Every wait is vim.wait(timeout, predicate); any failure prints "FAIL: <why>" plus the state
+-- needed to understand it and exits with :cquit (status 1). Success prints "E2E OK" and exits 0.
+
+local uv = vim.loop
+local started = uv.hrtime()
+local TIMEOUT = tonumber(os.getenv('HONE_E2E_TIMEOUT_MS') or '') or 30000
+
+local function has(feature)
+  return vim.fn.has(feature) == 1
+end
+
+local function elapsed_ms(since)
+  return math.floor((uv.hrtime() - (since or started)) / 1e6)
+end
+
+local function out(msg)
+  io.stdout:write(msg .. '\n')
+  io.stdout:flush()
+end
+
+-- -- recorders: what the server sent, what the "user" saw -------------------------------------
+local rec = {
+  published = {}, -- uri -> last publishDiagnostics params (raw LSP, with LSP ranges)
+  configuration = {}, -- { items = ..., response = ... } per workspace/configuration request
+  show_message = {}, -- window/showMessage params
+  progress = {}, -- $/progress params
+  notify = {}, -- vim.notify messages
+  select = {}, -- vim.ui.select calls: { kind = ..., titles = {...} }
+}
+
+local state = { steps = {} }
+
+-- client methods became `client:method()` in 0.11 (the dot form is deprecated there)
+local function is_stopped(client)
+  if has('nvim-0.11') then
+    return client:is_stopped()
+  end
+  return client.is_stopped()
+end
+
+local function stop(client)
+  if has('nvim-0.11') then
+    return client:stop()
+  end
+  return client.stop()
+end
+
+local function dump_state()
+  local lines = {}
+  local function add(label, value)
+    table.insert(lines, label .. ': ' .. vim.inspect(value, { newline = ' ', indent = '' }))
+  end
+  if state.buf and vim.api.nvim_buf_is_valid(state.buf) then
+    add('buffer', vim.api.nvim_buf_get_lines(state.buf, 0, -1, false))
+    add('vim.diagnostic', vim.diagnostic.get(state.buf))
+  end
+  add('published diagnostics', rec.published)
+  add('workspace/configuration', rec.configuration)
+  add('showMessage', rec.show_message)
+  add('notify', rec.notify)
+  add('ui.select', rec.select)
+  add('progress', rec.progress)
+  local clients = {}
+  for _, c in pairs(vim.lsp.get_clients and vim.lsp.get_clients() or vim.lsp.get_active_clients()) do
+    table.insert(clients, { id = c.id, name = c.name, stopped = is_stopped(c), encoding = c.offset_encoding })
+  end
+  add('clients', clients)
+  add('messages', vim.fn.execute('messages'))
+  return table.concat(lines, '\n')
+end
+
+local function fail(msg)
+  out('FAIL: ' .. msg)
+  out('--- state ---\n' .. dump_state())
+  out(string.format('(after %d ms)', elapsed_ms()))
+  vim.cmd('cquit')
+end
+
+--- vim.wait with a readable failure; returns the elapsed milliseconds.
+local function server_exit_message()
+  for _, n in ipairs(rec.notify) do
+    if tostring(n.msg):find('quit with exit code', 1, true) then
+      return n.msg
+    end
+  end
+end
+
+local function wait_for(what, predicate, timeout)
+  local t = uv.hrtime()
+  local died
+  local ok = vim.wait(timeout or TIMEOUT, function()
+    died = server_exit_message()
+    if died then
+      return true
+    end
+    local good, res = pcall(predicate)
+    return good and res and true or false
+  end, 20)
+  if died then
+    error({ msg = string.format('the server died while waiting for %s: %s', what, died) })
+  end
+  if not ok then
+    error({ msg = string.format('timed out after %d ms waiting for %s', timeout or TIMEOUT, what) })
+  end
+  return elapsed_ms(t)
+end
+
+local function check(cond, msg, ...)
+  if not cond then
+    error({ msg = string.format(msg, ...) })
+  end
+  return cond
+end
+
+local function step(name, fn)
+  local t = uv.hrtime()
+  fn()
+  local ms = elapsed_ms(t)
+  table.insert(state.steps, string.format('%s %dms', name, ms))
+  out(string.format('ok   %-44s %6d ms', name, ms))
+end
+
+-- -- the test project ---------------------------------------------------------------------------
+-- Line 5 has a CJK + emoji string before the finding: its column is 28 code points, 35 UTF-8
+-- bytes and 29 UTF-16 units, so a server or client that mixes up encodings lands elsewhere.
+local SOURCE = table.concat({
+  '"""Slow code for hone\'s Neovim end-to-end test."""',
+  '',
+  '',
+  'def cheapest(prices):',
+  '    return ("价格 💶", sorted(prices)[0])',
+  '',
+  '',
+  'def main():',
+  '    print(cheapest([3, 1, 2]))',
+  '',
+  '',
+  'if __name__ == "__main__":',
+  '    main()',
+  '',
+}, '\n')
+local FINDING_LINE = 4 -- 0-based
+local FIXED_LINE = '    return ("价格 💶", min(prices))'
+local EXPECTED = SOURCE:gsub('sorted%(prices%)%[0%]', 'min(prices)', 1)
+
+local function write_file(path, text)
+  local f = assert(io.open(path, 'wb'))
+  f:write(text)
+  f:close()
+end
+
+local function read_file(path)
+  local f = io.open(path, 'rb')
+  if not f then
+    return nil
+  end
+  local text = f:read('*a')
+  f:close()
+  return text
+end
+
+local function realpath(p)
+  return p and uv.fs_realpath(p) or p
+end
+
+-- -- helpers across Neovim versions --------------------------------------------------------------
+local function hone_client(buf)
+  if vim.lsp.get_clients then -- 0.10+
+    return vim.lsp.get_clients({ bufnr = buf, name = 'hone' })[1]
+  end
+  for _, c in pairs(vim.lsp.buf_get_clients(buf)) do
+    if c.name == 'hone' then
+      return c
+    end
+  end
+end
+
+local function request_sync(client, method, params, buf)
+  local done, result, err = false, nil, nil
+  local handler = function(e, r)
+    done, err, result = true, e, r
+  end
+  if has('nvim-0.11') then
+    client:request(method, params, handler, buf)
+  else
+    client.request(method, params, handler, buf)
+  end
+  wait_for(method .. ' response', function()
+    return done
+  end)
+  return err, result
+end
+
+local function hone_diagnostics(buf, code)
+  local found = {}
+  for _, d in ipairs(vim.diagnostic.get(buf)) do
+    local c = d.code or (d.user_data and d.user_data.lsp and d.user_data.lsp.code)
+    if c == code then
+      table.insert(found, d)
+    end
+  end
+  return found
+end
+
+local function hook_handlers()
+  local function wrap(method, recorder)
+    local original = vim.lsp.handlers[method]
+    vim.lsp.handlers[method] = function(err, result, ctx, config)
+      local ret = { n = 0 }
+      if original then
+        ret = { n = 2, original(err, result, ctx, config) }
+      end
+      recorder(result, ret[1])
+      return unpack(ret, 1, ret.n)
+    end
+  end
+  wrap('textDocument/publishDiagnostics', function(result)
+    rec.published[result.uri] = result
+  end)
+  wrap('workspace/configuration', function(result, response)
+    table.insert(rec.configuration, { items = result.items, response = response })
+  end)
+  wrap('window/showMessage', function(result)
+    table.insert(rec.show_message, result)
+  end)
+  wrap('$/progress', function(result)
+    table.insert(rec.progress, result)
+  end)
+  vim.notify = function(msg, level)
+    table.insert(rec.notify, { msg = msg, level = level })
+  end
+  -- The "user" picks from code-action / code-lens menus: choose the item named in state.choose.
+  vim.ui.select = function(items, opts, on_choice)
+    local titles = {}
+    for i, item in ipairs(items) do
+      titles[i] = opts.format_item and opts.format_item(item) or tostring(item)
+    end
+    table.insert(rec.select, { kind = opts.kind, titles = titles })
+    for i, title in ipairs(titles) do
+      if state.choose and title:find(state.choose, 1, true) == 1 then
+        return on_choice(items[i], i)
+      end
+    end
+    on_choice(nil, nil)
+  end
+end
+
+-- -- the test ------------------------------------------------------------------------------------
+local function main()
+  local repo = check(os.getenv('HONE_E2E_REPO'), 'HONE_E2E_REPO is not set')
+  local cmd = vim.fn.json_decode(check(os.getenv('HONE_E2E_CMD'), 'HONE_E2E_CMD is not set'))
+  local project = os.getenv('HONE_E2E_PROJECT') or vim.fn.tempname()
+  local mode = os.getenv('HONE_E2E_MODE') or (has('nvim-0.11') and 'enable' or 'legacy')
+  local v = vim.version()
+  state.version = string.format('%d.%d.%d', v.major, v.minor, v.patch)
+  out(string.format('Neovim %s, mode %s, project %s', state.version, mode, project))
+
+  vim.fn.mkdir(project .. '/pkg', 'p')
+  write_file(project .. '/pyproject.toml', '[project]\nname = "e2e"\nversion = "0"\n')
+  local path = project .. '/pkg/slow.py'
+  write_file(path, SOURCE)
+
+  require('vim.lsp.log').set_level('debug')
+  hook_handlers()
+  vim.cmd('filetype on') -- -u NONE: no FileType events (so no LSP) without it
+  vim.o.swapfile = false
+
+  -- settings: answered via workspace/configuration; init_options: sent in initialize
+  local settings = { hone = { rules = { severity = { HONE201 = 'error' } } } }
+  local init_options = { diagnostics = { debounceMs = 10 } }
+
+  step('configure (' .. mode .. ')', function()
+    if mode == 'enable' then
+      check(has('nvim-0.11'), 'mode "enable" needs Neovim >= 0.11, this is %s', state.version)
+      vim.opt.runtimepath:prepend(repo .. '/editors/nvim')
+      vim.lsp.config('hone', { cmd = cmd, settings = settings, init_options = init_options })
+      vim.lsp.enable('hone')
+    else
+      local legacy = dofile(repo .. '/editors/nvim/hone_legacy.lua')
+      legacy.setup({ cmd = cmd, settings = settings, init_options = init_options })
+    end
+  end)
+
+  step('open file, server starts and initializes', function()
+    vim.cmd('edit ' .. vim.fn.fnameescape(path))
+    state.buf = vim.api.nvim_get_current_buf()
+    check(vim.bo.filetype == 'python', 'filetype is %q, not python', vim.bo.filetype)
+    wait_for('hone to attach and initialize', function()
+      local c = hone_client(state.buf)
+      return c and c.initialized ~= false and c.server_capabilities ~= nil
+    end)
+    local client = hone_client(state.buf)
+    state.client = client
+    check(
+      realpath(client.config.root_dir) == realpath(project),
+      'root_dir is %s, expected the folder with pyproject.toml: %s',
+      tostring(client.config.root_dir),
+      project
+    )
+    -- Neovim >= 0.10 offers UTF-8 first and hone takes it; 0.7 knows only UTF-16.
+    local expected_encoding = has('nvim-0.10') and 'utf-8' or 'utf-16'
+    check(
+      client.offset_encoding == expected_encoding,
+      'position encoding is %s, expected %s',
+      tostring(client.offset_encoding),
+      expected_encoding
+    )
+    state.encoding = client.offset_encoding
+  end)
+
+  local line = vim.api.nvim_buf_get_lines(state.buf, FINDING_LINE, FINDING_LINE + 1, false)[1]
+  local start_byte = assert(line:find('sorted(', 1, true)) - 1
+  local end_byte = start_byte + #'sorted(prices)[0]'
+
+  step('HONE201 diagnostic at the exact columns', function()
+    wait_for('a HONE201 diagnostic', function()
+      return #hone_diagnostics(state.buf, 'HONE201') > 0
+    end)
+    local d = hone_diagnostics(state.buf, 'HONE201')[1]
+    check(
+      d.lnum == FINDING_LINE and d.col == start_byte and d.end_lnum == FINDING_LINE and d.end_col == end_byte,
+      'HONE201 is at %d:%d-%d:%d (byte columns), expected %d:%d-%d:%d',
+      d.lnum,
+      d.col,
+      d.end_lnum,
+      d.end_col,
+      FINDING_LINE,
+      start_byte,
+      FINDING_LINE,
+      end_byte
+    )
+    -- settings.hone.rules.severity made it an error (the rule's default is a warning)
+    check(
+      d.severity == vim.diagnostic.severity.ERROR,
+      'HONE201 severity is %s: the setting rules.severity (sent via workspace/configuration) was not applied',
+      tostring(d.severity)
+    )
+  end)
+
+  step('settings answered via workspace/configuration', function()
+    local answered = false
+    for _, r in ipairs(rec.configuration) do
+      for i, item in ipairs(r.items or {}) do
+        if item.section == 'hone' and type(r.response) == 'table' and type(r.response[i]) == 'table' then
+          answered = answered or vim.deep_equal(r.response[i], settings.hone)
+        end
+      end
+    end
+    check(answered, 'hone never asked for (or got) section "hone" via workspace/configuration')
+    for _, m in ipairs(rec.show_message) do
+      check(not tostring(m.message):find('invalid setting', 1, true), 'hone rejected a setting: %s', m.message)
+    end
+  end)
+
+  step('code action "Replace with min()" applied', function()
+    local d = hone_diagnostics(state.buf, 'HONE201')[1]
+    vim.api.nvim_win_set_cursor(0, { d.lnum + 1, d.col })
+    state.choose = 'Replace with min()'
+    local before = #rec.select
+    vim.lsp.buf.code_action()
+    wait_for('the code action menu', function()
+      return #rec.select > before
+    end)
+    local menu = rec.select[#rec.select]
+    local title
+    for _, t in ipairs(menu.titles) do
+      if t:find(state.choose, 1, true) == 1 then
+        title = t
+      end
+    end
+    check(title ~= nil, 'no "%s" in the code action menu: %s', state.choose, vim.inspect(menu.titles))
+    check(title:find('unsafe', 1, true) ~= nil, 'the fix is unsafe but its title does not say so: %q', title)
+    wait_for('the edit to land in the buffer', function()
+      return vim.api.nvim_buf_get_lines(state.buf, FINDING_LINE, FINDING_LINE + 1, false)[1] == FIXED_LINE
+    end)
+    local text = table.concat(vim.api.nvim_buf_get_lines(state.buf, 0, -1, false), '\n') .. '\n'
+    check(text == EXPECTED, 'buffer after the fix differs from the expected text:\n%s', text)
+  end)
+
+  step('save: file on disk is exactly the fixed text', function()
+    vim.cmd('write')
+    local disk = read_file(path)
+    check(disk == EXPECTED, 'file on disk after :write:\n%s\nexpected:\n%s', tostring(disk), EXPECTED)
+  end)
+
+  step('HONE201 gone after the edit', function()
+    wait_for('HONE201 to disappear', function()
+      return #hone_diagnostics(state.buf, 'HONE201') == 0
+    end)
+  end)
+
+  step('stop the server cleanly', function()
+    local client = state.client
+    stop(client)
+    wait_for('the hone client to stop', function()
+      return is_stopped(client)
+    end)
+  end)
+end
+
+local ok, err = xpcall(main, function(e)
+  if type(e) == 'table' and e.msg then
+    return e.msg
+  end
+  return debug.traceback(tostring(e), 2)
+end)
+if not ok then
+  fail(err)
+else
+  out(string.format('E2E OK: Neovim %s, %s, %d ms', state.version, state.encoding or '?', elapsed_ms()))
+  vim.cmd('qall!')
+end
