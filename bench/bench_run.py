@@ -1,0 +1,257 @@
+"""Overhead of "Run with timing" against a plain run, cProfile and pyinstrument.
+
+    python bench/bench_run.py [--repeat 3] [--scale 1.0] [--json out.json]
+
+Three workloads (call-heavy, loop-heavy, I/O-heavy), each run side by side as:
+
+* ``plain``        -- ``python file.py``
+* ``hone``         -- hone's sandboxed timed run (sampling + exact call counts + argument samples)
+* ``hone-sample``  -- the same without the AST instrumentation (sampling only, no call counts)
+* ``cProfile``     -- ``python -m cProfile -o out file.py``
+* ``pyinstrument`` -- ``python -m pyinstrument -r json -o out file.py`` (when installed)
+
+Every figure is the wall time of the whole process as seen from outside (interpreter start-up
+and report writing included), the minimum of ``--repeat`` runs.  For hone it also prints the
+program's wall time *as the report states it* and how far that is from the plain run: the report
+must tell the truth about the program it measures.
+
+Targets (issue 4): on call-heavy, hone's overhead below cProfile's while still giving per-function
+self and cumulative times; on loop-heavy, the reported wall time within 5 % of the plain run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "server"))
+
+from hone.runner import RunRequest, run_with_timing_sync  # noqa: E402
+
+CALL_HEAVY = """
+class Node:
+    __slots__ = ("value", "left", "right")
+
+    def __init__(self, value, left=None, right=None):
+        self.value = value
+        self.left = left
+        self.right = right
+
+
+def build(depth):
+    if depth == 0:
+        return Node(1)
+    return Node(depth, build(depth - 1), build(depth - 1))
+
+
+def total(node):
+    if node is None:
+        return 0
+    return node.value + total(node.left) + total(node.right)
+
+
+def is_even(n):
+    return n % 2 == 0
+
+
+def count_even(node):
+    if node is None:
+        return 0
+    return is_even(node.value) + count_even(node.left) + count_even(node.right)
+
+
+def main(rounds):
+    tree = build(14)
+    s = 0
+    for _ in range(rounds):
+        s += total(tree) + count_even(tree)
+    print(s)
+
+
+main(ROUNDS)
+"""
+
+LOOP_HEAVY = """
+def sieve(limit):
+    flags = [True] * (limit + 1)
+    flags[0] = flags[1] = False
+    i = 2
+    while i * i <= limit:
+        if flags[i]:
+            for j in range(i * i, limit + 1, i):
+                flags[j] = False
+        i += 1
+    return sum(flags)
+
+
+def matmul(n):
+    a = [[(i * j) % 7 for j in range(n)] for i in range(n)]
+    b = [[(i + j) % 5 for j in range(n)] for i in range(n)]
+    c = [[0] * n for _ in range(n)]
+    for i in range(n):
+        ai = a[i]
+        ci = c[i]
+        for k in range(n):
+            aik = ai[k]
+            bk = b[k]
+            for j in range(n):
+                ci[j] += aik * bk[j]
+    return c[n - 1][n - 1]
+
+
+def main(scale):
+    print(sieve(int(8_000_000 * scale)), matmul(int(200 * scale ** (1 / 3))))
+
+
+main(SCALE)
+"""
+
+IO_HEAVY = """
+import json
+import os
+import tempfile
+
+
+def write_files(folder, count):
+    for i in range(count):
+        record = {"id": i, "name": f"item-{i}", "tags": ["a", "b", "c"] * 20, "text": "x" * 4000}
+        with open(os.path.join(folder, f"{i}.json"), "w") as fh:
+            json.dump(record, fh)
+
+
+def read_files(folder, count):
+    size = 0
+    for i in range(count):
+        with open(os.path.join(folder, f"{i}.json")) as fh:
+            size += len(json.load(fh)["text"])
+    return size
+
+
+def main(count):
+    with tempfile.TemporaryDirectory() as folder:
+        write_files(folder, count)
+        print(read_files(folder, count))
+
+
+main(COUNT)
+"""
+
+
+def workloads(scale: float) -> dict[str, str]:
+    return {
+        "call-heavy": CALL_HEAVY.replace("ROUNDS", str(max(1, round(100 * scale)))),
+        "loop-heavy": LOOP_HEAVY.replace("SCALE", repr(scale)),
+        "io-heavy": IO_HEAVY.replace("COUNT", str(max(10, round(6000 * scale)))),
+    }
+
+
+def timed(cmd: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def hone_run(path: Path, instrument: bool) -> tuple[float, float, str]:
+    start = time.perf_counter()
+    report = run_with_timing_sync(
+        RunRequest(path=str(path), cwd=str(path.parent), timeout_s=600, instrument=instrument)
+    )
+    elapsed = time.perf_counter() - start
+    if not report.ok:
+        raise SystemExit(f"hone run failed: {report.summary()}\n{report.stderr}")
+    if report.samples_path:
+        shutil.rmtree(os.path.dirname(report.samples_path), ignore_errors=True)
+    return elapsed, report.wall_s, report.summary()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--scale", type=float, default=1.0, help="workload size factor")
+    parser.add_argument("--json", help="also write the figures to this file")
+    opts = parser.parse_args()
+    python = sys.executable
+    have_pyinstrument = (
+        subprocess.run([python, "-c", "import pyinstrument"], capture_output=True).returncode == 0
+    )
+    results: dict[str, dict[str, float]] = {}
+    summaries: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="hone-bench-") as tmp:
+        folder = Path(tmp)
+        for name, code in workloads(opts.scale).items():
+            path = folder / f"{name.replace('-', '_')}.py"
+            path.write_text(code)
+            out = folder / "out"
+            runs: dict[str, list[float]] = {}
+            reported: list[float] = []
+            for _ in range(opts.repeat):
+                runs.setdefault("plain", []).append(timed([python, str(path)], folder))
+                elapsed, wall, summary = hone_run(path, instrument=True)
+                runs.setdefault("hone", []).append(elapsed)
+                reported.append(wall)
+                summaries[name] = summary
+                runs.setdefault("hone-sample", []).append(hone_run(path, instrument=False)[0])
+                runs.setdefault("cProfile", []).append(
+                    timed([python, "-m", "cProfile", "-o", str(out), str(path)], folder)
+                )
+                if have_pyinstrument:
+                    runs.setdefault("pyinstrument", []).append(
+                        timed(
+                            [python, "-m", "pyinstrument", "-r", "json", "-o", str(out), str(path)],
+                            folder,
+                        )
+                    )
+            best = {k: min(v) for k, v in runs.items()}
+            best["hone-reported-wall"] = min(reported)
+            results[name] = best
+
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, min of {opts.repeat} runs\n")
+    cols = ["plain", "hone", "hone-sample", "cProfile", "pyinstrument"]
+    print(f"{'workload':<12}" + "".join(f"{c:>14}" for c in cols) + f"{'reported':>12}")
+    for name, best in results.items():
+        row = f"{name:<12}"
+        for c in cols:
+            if c not in best:
+                row += f"{'-':>14}"
+                continue
+            ratio = best[c] / best["plain"] - 1
+            row += f"{best[c]:>8.3f}s" + (f"{ratio:>+5.0%}" if c != "plain" else " " * 5)
+        wall_gap = best["hone-reported-wall"] / best["plain"] - 1
+        row += f"{best['hone-reported-wall']:>7.3f}s{wall_gap:>+5.0%}"
+        print(row)
+    print(
+        "\n(overheads are relative to plain; 'reported' = the program's wall time in hone's report)"
+    )
+    for name, text in summaries.items():
+        print(f"{name}: {text}")
+    call = results["call-heavy"]
+    loop = results["loop-heavy"]
+    print()
+    print(
+        "call-heavy: hone overhead {:+.0%} vs cProfile {:+.0%} -> {}".format(
+            call["hone"] / call["plain"] - 1,
+            call["cProfile"] / call["plain"] - 1,
+            "OK" if call["hone"] < call["cProfile"] else "MISSED",
+        )
+    )
+    gap = abs(loop["hone-reported-wall"] / loop["plain"] - 1)
+    print(
+        f"loop-heavy: reported wall within {gap:.1%} of plain -> {'OK' if gap <= 0.05 else 'MISSED'}"
+    )
+    if opts.json:
+        Path(opts.json).write_text(
+            json.dumps({"results": results, "summaries": summaries}, indent=2)
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
