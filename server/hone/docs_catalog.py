@@ -120,7 +120,7 @@ def rules_markdown() -> str:
         "(see `hone rules --explain CODE`) and need `--unsafe-fixes`.",
         "",
         "Codes reported by hone itself: "
-        + "; ".join(f"`{e.id}` {e.message.lower()}" for e in ENGINE_ENTRIES)
+        + "; ".join(f"`{e.id}` {e.message[0].lower()}{e.message[1:]}" for e in ENGINE_ENTRIES)
         + ".",
     ]
     return "\n".join(lines) + "\n"
@@ -151,3 +151,31 @@ def explain_markdown(entry: CatalogEntry) -> str:
         if doc.unsafe_because:
             out += ["", "## Why the fix is unsafe", "", doc.unsafe_because]
     return "\n".join(out) + "\n"
+
+
+# -- README sections --------------------------------------------------------------------------
+
+
+def _markers(name: str) -> tuple[str, str]:
+    return f"<!-- section:{name} -->", f"<!-- /section:{name} -->"
+
+
+def readme_section(text: str, name: str) -> str | None:
+    """The text between a README section's markers (without the marker lines' newlines)."""
+    start, end = _markers(name)
+    i = text.find(start)
+    j = text.find(end, i + len(start)) if i >= 0 else -1
+    if i < 0 or j < 0:
+        return None
+    return text[i + len(start) : j].strip("\n")
+
+
+def replace_readme_section(text: str, name: str, body: str) -> str:
+    """``text`` with the section's content replaced by ``body``; raises if the markers are absent."""
+    start, end = _markers(name)
+    i = text.find(start)
+    j = text.find(end, i + len(start)) if i >= 0 else -1
+    if i < 0 or j < 0:
+        raise ValueError(f"README has no {start} ... {end} section")
+    inner = "\n" + body.strip("\n") + "\n" if body.strip() else "\n"
+    return text[: i + len(start)] + inner + text[j:]

@@ -215,7 +215,15 @@ class ResultCache:
         self.error: str | None = None
         self._conn: sqlite3.Connection | None = None
         try:
-            self._conn = _connect(self.path)
+            try:
+                self._conn = _connect(self.path)
+            except sqlite3.DatabaseError as exc:
+                if type(exc) is not sqlite3.DatabaseError:  # locked, read-only...: give up
+                    raise
+                # "file is not a database": a damaged cache is disposable, start a new one
+                for suffix in ("", "-wal", "-shm"):
+                    Path(str(self.path) + suffix).unlink(missing_ok=True)
+                self._conn = _connect(self.path)
         except (sqlite3.Error, OSError) as exc:
             self.error = f"cache disabled ({self.path}): {exc}"
 

@@ -282,6 +282,7 @@ def _execute(
 
 
 def _parallel(tasks: list[FileTask], jobs: int) -> list[FileResult]:
+    import multiprocessing as mp
     from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 
     from hone.cli.worker import FileResult, check_batch
@@ -290,7 +291,10 @@ def _parallel(tasks: list[FileTask], jobs: int) -> list[FileResult]:
     size = max(1, min(16, len(tasks) // (jobs * 4)))
     batches = [tasks[i : i + size] for i in range(0, len(tasks), size)]
     results: list[FileResult] = []
-    with ProcessPoolExecutor(max_workers=min(jobs, len(batches))) as pool:
+    # fork where available: workers inherit the imported engine and rules instead of paying
+    # libcst's import again (the CLI's parent process runs no threads)
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+    with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=ctx) as pool:
         futures: dict[Future[list[FileResult]], list[FileTask]] = {
             pool.submit(check_batch, batch): batch for batch in batches
         }
