@@ -55,16 +55,34 @@ class Feature:
     async def on_close(self, uri: str) -> None: ...
 
     # -- requests ------------------------------------------------------------------------
+    # These may also be ``async def`` (return an awaitable of the sequence).  The server only
+    # advertises code lenses / inlay hints when some feature overrides the hook.
     def code_actions(
         self, doc: DocumentState, params: lsp.CodeActionParams
-    ) -> Sequence[lsp.CodeAction]:
-        """Extra actions beyond the ones built from findings' fixes."""
+    ) -> Sequence[lsp.CodeAction] | Awaitable[Sequence[lsp.CodeAction]]:
+        """Extra actions beyond the ones built from findings' fixes.
+
+        To compute an action's edit lazily, return it without ``edit`` and with
+        ``data={"feature": self.name, "uri": doc.uri, "version": doc.version, ...}`` (only when
+        ``server.client.resolve_edit`` and ``server.client.code_action_data``); the server then
+        calls :meth:`resolve_code_action` -- never for a stale ``version``.
+        """
         return ()
 
-    def code_lenses(self, doc: DocumentState) -> Sequence[lsp.CodeLens]:
+    async def resolve_code_action(
+        self, doc: DocumentState, action: lsp.CodeAction
+    ) -> lsp.CodeAction | None:
+        """Fill in ``action.edit`` for an action this feature returned without one."""
+        return None
+
+    def code_lenses(
+        self, doc: DocumentState
+    ) -> Sequence[lsp.CodeLens] | Awaitable[Sequence[lsp.CodeLens]]:
         return ()
 
-    def inlay_hints(self, doc: DocumentState, range_: lsp.Range) -> Sequence[lsp.InlayHint]:
+    def inlay_hints(
+        self, doc: DocumentState, range_: lsp.Range
+    ) -> Sequence[lsp.InlayHint] | Awaitable[Sequence[lsp.InlayHint]]:
         return ()
 
     def commands(self) -> Mapping[str, CommandHandler]:

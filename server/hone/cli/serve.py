@@ -1,0 +1,67 @@
+"""``hone serve``: run the language server over stdio (default) or TCP.
+
+Logs never go to stdout (the stdio transport); they go to ``--log-file`` or stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+
+def _host_port(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
+    return host or "127.0.0.1", int(port)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    transport = parser.add_mutually_exclusive_group()
+    transport.add_argument(
+        "--stdio", action="store_true", help="Speak LSP over stdin/stdout (the default)."
+    )
+    transport.add_argument(
+        "--tcp",
+        metavar="HOST:PORT",
+        type=_host_port,
+        help="Listen for one client on a TCP socket instead.",
+    )
+    parser.add_argument("--log-file", metavar="PATH", help="Write the server log here.")
+    parser.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["debug", "info", "warning", "error"],
+        help="Server log level (default: warning).",
+    )
+
+
+def _configure_logging(log_file: str | None, level_name: str) -> None:
+    level = getattr(logging, level_name.upper())
+    handler: logging.Handler = (
+        logging.FileHandler(log_file, encoding="utf-8")
+        if log_file
+        else logging.StreamHandler(sys.stderr)
+    )
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # pygls logs every message body at INFO: only show that when debugging
+    logging.getLogger("pygls").setLevel(level if level <= logging.DEBUG else logging.WARNING)
+
+
+def run(args: argparse.Namespace) -> int:
+    _configure_logging(args.log_file, args.log_level)
+    from hone.lsp.server import HoneLanguageServer
+
+    server = HoneLanguageServer()
+    if args.tcp is not None:
+        host, port = args.tcp
+        server.start_tcp(host, port)
+    else:
+        server.start_io()
+    return 0

@@ -1,0 +1,172 @@
+"""hone's JSON-RPC protocol: every request gets an answer.
+
+pygls 2.1 structures each incoming message inside ``json.loads``'s ``object_hook``; when a
+request's params do not match the LSP schema the exception escapes to its reader loop, which
+only logs it and shows a message: the client waits forever for a response.  Here messages are
+structured in :meth:`HoneProtocol.handle_message` instead, so a malformed request gets a
+JSON-RPC ``InvalidParams`` (-32602) error response, a message that is not a request at all gets
+``InvalidRequest`` (-32600), and a malformed *response* to one of our requests fails that
+request's future instead of leaving it pending.
+
+Also per the LSP specification: requests before ``initialize`` get ``ServerNotInitialized``
+(-32002) and requests after ``shutdown`` get ``InvalidRequest``; pygls silently drops both.
+
+Document synchronisation: the ``didOpen``/``didChange``/``didClose`` builtins no longer maintain
+pygls' workspace copy of the text (hone keeps its own, see :mod:`hone.lsp.state`); use
+``server.get_document(uri)``, not ``server.workspace.get_text_document``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Generator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types as lsp
+from pygls.protocol import LanguageServerProtocol, lsp_method
+
+if TYPE_CHECKING:
+    from hone.lsp.server import HoneLanguageServer
+
+log = logging.getLogger(__name__)
+
+_NOT_HANDLED = object()
+
+
+class HoneProtocol(LanguageServerProtocol):
+    _server: HoneLanguageServer
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._initialize_received = False
+
+    # -- structuring -----------------------------------------------------------------------------
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """Called by ``json.loads`` for *every* JSON object: defer to :meth:`handle_message`.
+
+        (This also stops a nested object that happens to contain a ``"jsonrpc"`` key from being
+        mistaken for a message.)
+        """
+        return data
+
+    def handle_message(self, message: Any) -> None:
+        if not isinstance(message, Mapping):
+            self._send_error(None, lsp.ErrorCodes.InvalidRequest, "expected a JSON-RPC message")
+            return
+        msg_id = message.get("id")
+        has_id = "id" in message
+        method = message.get("method")
+        is_request = has_id and "method" in message
+        if not isinstance(msg_id, int | str | None) or isinstance(msg_id, bool):
+            self._send_error(None, lsp.ErrorCodes.InvalidRequest, "invalid id")
+            return
+        if message.get("jsonrpc") != self.VERSION or (
+            "method" in message and not isinstance(method, str)
+        ):
+            if has_id:
+                self._send_error(
+                    msg_id, lsp.ErrorCodes.InvalidRequest, "not a JSON-RPC 2.0 message"
+                )
+            else:
+                log.warning("ignoring a message that is not JSON-RPC 2.0: %.200r", message)
+            return
+        if is_request and self._answer_out_of_lifecycle(msg_id, str(method)):
+            return
+        try:
+            structured = LanguageServerProtocol.structure_message(self, dict(message))
+        except Exception as exc:
+            self._structure_failed(message, exc)
+            return
+        super().handle_message(structured)
+
+    def _answer_out_of_lifecycle(self, msg_id: int | str | None, method: str) -> bool:
+        if not self._initialize_received:
+            if method == lsp.INITIALIZE:
+                self._initialize_received = True
+                return False
+            self._send_error(
+                msg_id, lsp.ErrorCodes.ServerNotInitialized, "the server is not initialized"
+            )
+            return True
+        if self._shutdown:
+            self._send_error(msg_id, lsp.ErrorCodes.InvalidRequest, "the server is shutting down")
+            return True
+        return False
+
+    def _structure_failed(self, message: Mapping[str, Any], exc: Exception) -> None:
+        method = message.get("method")
+        msg_id = message.get("id")
+        reason = _describe(exc)
+        if "method" in message and "id" in message:
+            log.warning("invalid params for %s (id %r): %s", method, msg_id, reason)
+            self._send_error(
+                msg_id, lsp.ErrorCodes.InvalidParams, f"invalid params for {method}: {reason}"
+            )
+        elif "method" in message:
+            log.warning("ignoring %s notification with invalid params: %s", method, reason)
+        elif msg_id is not None and msg_id in self._request_futures:
+            # a malformed answer to one of our requests: fail it rather than wait forever
+            self._result_types.pop(msg_id, None)
+            future = self._request_futures.pop(msg_id)
+            if not future.done():
+                future.set_exception(ValueError(f"malformed response from the client: {reason}"))
+        else:
+            log.warning("ignoring a malformed message: %s", reason)
+
+    def _send_error(self, msg_id: int | str | None, code: int, message: str) -> None:
+        # A raw dict so that ``"id": null`` is kept (JSON-RPC requires it when the id is unknown).
+        self._send_data(
+            {
+                "jsonrpc": self.VERSION,
+                "id": msg_id,
+                "error": {"code": int(code), "message": message},
+            }
+        )
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    @lsp_method(lsp.INITIALIZE)
+    def lsp_initialize(
+        self, params: lsp.InitializeParams
+    ) -> Generator[Any, Any, lsp.InitializeResult]:
+        result: lsp.InitializeResult = yield from super().lsp_initialize(params)
+        self._server.adjust_capabilities(result.capabilities)
+        return result
+
+    # -- text synchronisation (hone keeps its own documents) ----------------------------------------
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(
+        self, params: lsp.DidOpenTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(
+        self, params: lsp.DidChangeTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(
+        self, params: lsp.DidCloseTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+
+def _describe(exc: BaseException) -> str:
+    """A short reason from a (possibly nested) cattrs validation error."""
+    cause: BaseException = exc
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    try:
+        from cattrs import transform_error
+
+        if isinstance(cause, Exception):
+            details = transform_error(cause, path="$")
+            if details:
+                return "; ".join(details[:3])
+    except Exception:  # describing the error must never fail
+        pass
+    return str(cause) or type(cause).__name__
