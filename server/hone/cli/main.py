@@ -17,6 +17,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("hone.cli.serve", "Start the language server (stdio by default)."),
     "check": ("hone.cli.check", "Check files and folders for slow code."),
     "rules": ("hone.cli.rules", "List the rule catalog or explain one rule."),
+    "run": ("hone.cli.run", "Run a file or function in a sandbox and show where the time went."),
 }
 
 

@@ -322,7 +322,7 @@ class Run:
         signal.signal(INTERRUPT_SIGNAL, self.on_interrupt)
         exit_code = 0
         exception = None
-        error = None
+        error: str | None = None
         self.cpu0 = _usage()[0]
         self.t0 = time.perf_counter()
         self.sampler.start()
@@ -344,8 +344,11 @@ class Run:
             exception = self.describe(exc)
         self.t1 = time.perf_counter()
         self.cpu1 = _usage()[0]
-        self.finish("done", exit_code=exit_code, exception=exception, error=error)
-        return 1 if error else exit_code
+        if error:  # the function could not be called: nothing the user asked for ran
+            self.sampler.stop()
+            return self.fail(error)
+        self.finish("done", exit_code=exit_code, exception=exception)
+        return exit_code
 
     def describe(self, exc: BaseException) -> dict[str, Any]:
         """Print the traceback as Python would and return it with the raising user line."""
