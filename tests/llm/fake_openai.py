@@ -196,7 +196,10 @@ class _Handler(BaseHTTPRequestHandler):
         elif fake.reject_response_format and rf_type is not None:
             reply = Reply.error(400, "Unsupported parameter: 'response_format'")
         else:
-            reply = fake._next_reply(request)
+            try:
+                reply = fake._next_reply(request)
+            except Exception as exc:  # a broken test script must not look like a network fault
+                reply = Reply.error(500, f"fake server script failed: {exc!r}")
         if reply.gate is not None:
             reply.gate.wait(MAX_HANG_SECONDS)
         if reply.hang:
@@ -289,7 +292,9 @@ class FakeOpenAI:
         httpd = _Server(("127.0.0.1", 0), _Handler)
         httpd.fake = self
         self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, name="fake-openai", daemon=True)
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, args=(0.02,), name="fake-openai", daemon=True
+        )
         self._thread.start()
         return self
 

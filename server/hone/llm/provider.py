@@ -195,6 +195,12 @@ class CircuitBreaker:
             return 0.0
         return max(self.open_until - self.clock(), 0.0)
 
+    def would_allow(self) -> bool:
+        """Like :meth:`allow`, without claiming the half-open probe."""
+        if self.open_until is None:
+            return True
+        return self.clock() >= self.open_until and not self._probing
+
     def allow(self) -> bool:
         if self.open_until is None:
             return True
@@ -382,13 +388,7 @@ class Provider:
     async def complete(self, system: str, user: str) -> Completion:
         if not self.config.configured:
             raise ProviderError(ErrorKind.NOT_CONFIGURED, "no LLM endpoint configured")
-        if not self.breaker.allow():
-            raise ProviderError(
-                ErrorKind.CIRCUIT_OPEN,
-                f"LLM requests paused after repeated failures; retrying in "
-                f"{self.breaker.remaining():.0f} s",
-                retry_after=self.breaker.remaining(),
-            )
+        self._check_breaker(probe=False)  # fail fast without queueing
         try:
             result = await self._complete_with_retries(system, user)
         except ProviderError as exc:
@@ -397,15 +397,26 @@ class Provider:
                 self.breaker.trip(cooldown=300.0)
             elif exc.kind in _ENDPOINT_FAILURES:
                 self.breaker.failure()
-            else:
+            elif exc.kind in (ErrorKind.BAD_REPLY, ErrorKind.REJECTED):
                 # the endpoint answered: it is healthy even if the answer was unusable
                 self.breaker.success()
+            # else: refused locally (breaker open, not configured): nothing new was learnt
             raise
         except BaseException:
             self.breaker.release_probe()
             raise
         self.breaker.success()
         return result
+
+    def _check_breaker(self, *, probe: bool) -> None:
+        allowed = self.breaker.allow() if probe else self.breaker.would_allow()
+        if not allowed:
+            raise ProviderError(
+                ErrorKind.CIRCUIT_OPEN,
+                f"LLM requests paused after repeated failures; retrying in "
+                f"{self.breaker.remaining():.0f} s",
+                retry_after=self.breaker.remaining(),
+            )
 
     async def _wait_for_pause(self) -> None:
         delay = self._pause_until - self.clock()
@@ -425,6 +436,9 @@ class Provider:
             mode = self.mode
             try:
                 async with self._semaphore:
+                    # Checked again here: requests queued behind the limit must not all go
+                    # out to an endpoint that failed while they waited.
+                    self._check_breaker(probe=True)
                     await self._wait_for_pause()
                     return await self._send(system, user, mode)
             except _FormatRejected:

@@ -50,7 +50,8 @@ _GROUP_PATTERNS: tuple[re.Pattern[str], ...] = (
     # the name *ends* in a secret-ish word (so ``tokens = " ".join(...)`` is left alone).
     re.compile(
         r"(?i)[A-Za-z0-9_]*(?:password|passwd|passphrase|pwd|secret|token|api_?key|apikey|"
-        r"access_?key|secret_?key|private_?key|auth|credentials?)['\"]?\s*(?:==|:=|=|:)\s*"
+        r"access_?key|secret_?key|private_?key|auth|credentials?)['\"]?"
+        r"(?:\s*:\s*[A-Za-z_][\w\[\]., |]*?)?\s*(?:==|:=|=|:)\s*"
         r"(?:[rbuRBU]{1,2})?(?P<q>['\"])(?P<v>(?:(?!(?P=q)).){3,}?)(?P=q)"
     ),
 )
@@ -128,37 +129,60 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def redact(text: str) -> Redaction:
-    """Replace secrets in ``text`` with placeholders (line count and line breaks unchanged)."""
-    originals: dict[str, str] = {}  # secret -> placeholder
-    mapping: dict[str, str] = {}
+    """Replace secrets in ``text`` with placeholders (line count and line breaks unchanged).
 
-    def placeholder(secret: str) -> str:
-        if secret.startswith(PLACEHOLDER_PREFIX) and _PLACEHOLDER_RE.fullmatch(secret):
-            return secret
-        if secret not in originals:
-            name = f"{PLACEHOLDER_PREFIX}{len(originals) + 1}"
-            originals[secret] = name
-            mapping[name] = secret
-        return originals[secret]
-
-    out: list[str] = []
+    Two passes: the patterns find secrets, then *every* occurrence of a found secret is
+    replaced (a password spotted in ``password="..."`` is also hidden where it is used bare).
+    """
+    lines = text.splitlines(keepends=True)
+    bodies = [line.rstrip("\r\n") for line in lines]
+    spans: list[list[tuple[int, int]]] = []
     in_pem = False
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
-        ending = line[len(body) :]
+    for body in bodies:
         if in_pem:
             if _PEM_END.search(body):
                 in_pem = False
             else:
-                body = _PEM_BODY.sub(lambda m: placeholder(m.group()), body)
-                out.append(body + ending)
+                spans.append([(m.start(), m.end()) for m in _PEM_BODY.finditer(body)])
                 continue
         elif _PEM_BEGIN.search(body) and not _PEM_END.search(body):
             in_pem = True
-        spans = _merge(list(_secret_spans(body)))
-        for start, end in reversed(spans):
-            body = body[:start] + placeholder(body[start:end]) + body[end:]
-        out.append(body + ending)
+        spans.append(list(_secret_spans(body)))
+    secrets = {
+        body[a:b]
+        for body, line_spans in zip(bodies, spans, strict=True)
+        for a, b in line_spans
+        if not _PLACEHOLDER_RE.fullmatch(body[a:b])
+    }
+    # Other occurrences count only as whole tokens: a password "test" must not eat "test_x".
+    known = [
+        re.compile(r"(?<![A-Za-z0-9_])" + re.escape(s) + r"(?![A-Za-z0-9_])")
+        for s in sorted(secrets, key=len, reverse=True)
+        if len(s) >= 4
+    ]
+
+    originals: dict[str, str] = {}  # secret -> placeholder
+    mapping: dict[str, str] = {}
+    out: list[str] = []
+    for line, body, line_spans in zip(lines, bodies, spans, strict=True):
+        found = list(line_spans)
+        for rx in known:
+            found.extend((m.start(), m.end()) for m in rx.finditer(body))
+        pieces: list[str] = []
+        cursor = 0
+        for a, b in _merge(found):
+            secret = body[a:b]
+            if _PLACEHOLDER_RE.fullmatch(secret):
+                continue  # already a placeholder (e.g. a rewrite being re-sent)
+            if secret not in originals:
+                name = f"{PLACEHOLDER_PREFIX}{len(originals) + 1}"
+                originals[secret] = name
+                mapping[name] = secret
+            pieces.append(body[cursor:a])
+            pieces.append(originals[secret])
+            cursor = b
+        pieces.append(body[cursor:])
+        out.append("".join(pieces) + line[len(body) :])
     return Redaction("".join(out), mapping)
 
 
