@@ -101,6 +101,14 @@ function M.attach(bufnr, opts)
         show_report(report)
       end,
     }),
+    on_init = function(client)
+      -- Neovim 0.7 answers workspace/configuration but does not advertise it, so hone never
+      -- asks: push the settings once instead (as nvim-lspconfig does).
+      local caps = vim.lsp.protocol.make_client_capabilities()
+      if not (caps.workspace and caps.workspace.configuration) and next(opts.settings) then
+        client.notify('workspace/didChangeConfiguration', { settings = opts.settings })
+      end
+    end,
     on_attach = function(client, buf)
       vim.api.nvim_buf_create_user_command(buf, 'HoneRunWithTiming', function(cmd)
         M.run_with_timing(buf, cmd.args)

@@ -163,8 +163,11 @@ def test_nvim_e2e(which: str, mode: str, tmp_path: Path) -> None:
         _kill_group(proc)  # a server left behind by a failed run
     duration = time.monotonic() - started
     print(f"{which}/{mode}: nvim exited {proc.returncode} after {duration:.1f}s")
+    ok = not hung and proc.returncode == 0 and "E2E OK" in output
+    if ok:
+        print(output)  # the steps and their durations (shown with -s / -rA)
 
-    if hung or proc.returncode != 0 or "E2E OK" not in output:
+    if not ok:
         # 0.8+ logs to $XDG_STATE_HOME/nvim, 0.7 to $XDG_CACHE_HOME/nvim
         logs = [
             xdg["XDG_STATE_HOME"] / "nvim" / "lsp.log",
