@@ -136,7 +136,8 @@ async def test_findings_with_rewrite(fake: FakeOpenAI, tmp_path: Path) -> None:
     assert (f.span.start.line, f.span.start.character) == (5, 4)  # "for x in items:"
     assert f.span.end.line == 7
     assert f.fix is not None and f.fix.safety is Safety.SUGGESTION
-    assert f.fix.title == "Apply optimized rewrite (suggestion)"
+    assert f.fix.title == "Apply optimized rewrite"  # the LSP layer adds " (suggestion)"
+    assert f.explanation is not None and "+    return list(dict.fromkeys(items))" in f.explanation
     rewrite = f.extra["rewrite"]
     assert isinstance(rewrite, Rewrite)
     assert (rewrite.qualname, rewrite.uri, rewrite.version) == ("dedupe", URI, 1)
@@ -500,3 +501,22 @@ async def test_unparsable_document_is_left_alone(fake: FakeOpenAI, tmp_path: Pat
     report = await an.analyse(URI, 1, "def broken(:\n    pass\n", config(fake))
     assert report.sent == 0 and fake.requests == []
     await an.aclose()
+
+
+async def test_reopening_restores_from_the_cache_without_sending(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    fake.respond_with(by_function({"dedupe": dedupe_finding()}))
+    an = analyzer(tmp_path)
+    await an.analyse(URI, 1, SRC, config(fake))
+    await an.aclose()
+    an2 = analyzer(tmp_path)
+    edited = SRC.replace("return sum(xs)", "return sum(xs) + 1")
+    assert await an2.restore_from_cache(URI, 1, edited, config(fake)) == 2
+    assert len(fake.requests) == 3
+    assert [f.function for f in an2.findings(URI, edited, fns(edited))] == ["dedupe"]
+    # what the cache did not have is sent on the next save, and only that
+    report = await an2.analyse(URI, 2, edited, config(fake))
+    assert report.sent == 1 and report.unchanged == 2
+    assert await an2.restore_from_cache(URI, 1, edited, config(None)) == 0
+    await an2.aclose()

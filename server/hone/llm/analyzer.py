@@ -48,7 +48,8 @@ from hone.llm.schema import ReplyError, ReplyFinding, validate_reply
 log = logging.getLogger(__name__)
 
 SOURCE = "hone (llm)"
-REWRITE_TITLE = "Apply optimized rewrite (suggestion)"
+# The LSP layer appends " (suggestion)" for Safety.SUGGESTION fixes.
+REWRITE_TITLE = "Apply optimized rewrite"
 CODES: dict[Category, str] = {
     Category.PERFORMANCE: "LLM100",
     Category.BUG: "LLM200",
@@ -355,7 +356,7 @@ class LLMAnalyzer:
                 context = build_module_context(tree)
             prompt = build_prompt(fn, context)
             task = asyncio.get_running_loop().create_task(
-                self._run_function(uri, doc, key, prompt, config, report, on_result),
+                self._run_function(uri, version, text, fn, doc, prompt, config, report, on_result),
                 name=f"hone-llm:{fn.qualname}",
             )
             doc.inflight[key] = task
@@ -407,36 +408,83 @@ class LLMAnalyzer:
                 self.sink.status("idle", "")
         return report
 
+    async def _cached(self, prompt: FunctionPrompt, config: LLMConfig) -> FunctionResult | None:
+        if self.cache is None:
+            return None
+        ckey = cache_key(config.model, PROMPT_VERSION, prompt.text_sent)
+        raw = await asyncio.to_thread(self.cache.get, ckey)
+        if raw is None:
+            return None
+        try:
+            reply = validate_reply(json.loads(raw))
+        except (ValueError, ReplyError):
+            log.info("hone: ignoring an unreadable LLM cache entry")
+            return None
+        return FunctionResult(
+            prompt.qualname,
+            prompt.content_hash,
+            reply.findings,
+            dict(prompt.redaction.mapping),
+            config.model,
+            cached=True,
+        )
+
+    async def restore_from_cache(
+        self,
+        uri: str,
+        version: int | None,
+        text: str,
+        config: LLMConfig,
+        *,
+        exclude: Sequence[str] = (),
+        functions: Sequence[FunctionInfo] | None = None,
+    ) -> int:
+        """Results the cache already has for this text (nothing is sent); returns how many.
+
+        Used when a document is opened: reopening a file shows its earlier findings at once.
+        """
+        if not config.configured or self.cache is None:
+            return 0
+        if is_excluded(uri_to_path(uri), exclude):
+            return 0
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            return 0
+        if functions is None:
+            functions = index_functions(tree, split_lines(text))
+        doc = self._doc(uri)
+        context = build_module_context(tree)
+        restored = 0
+        for fn in top_level_functions(functions):
+            key = (fn.qualname, fn.content_hash)
+            if key in doc.results or key in doc.inflight:
+                continue
+            result = await self._cached(build_prompt(fn, context), config)
+            if result is not None and key not in doc.results:
+                doc.results[key] = result
+                await asyncio.to_thread(self._prevalidate, doc, uri, version, text, fn, result)
+                restored += 1
+        return restored
+
     async def _run_function(
         self,
         uri: str,
+        version: int | None,
+        text: str,
+        fn: FunctionInfo,
         doc: _DocState,
-        key: tuple[str, str],
         prompt: FunctionPrompt,
         config: LLMConfig,
         report: AnalysisReport,
         on_result: Callable[[], None] | None,
     ) -> FunctionResult | None:
+        key = (fn.qualname, fn.content_hash)
         ckey = cache_key(config.model, PROMPT_VERSION, prompt.text_sent)
-        result: FunctionResult | None = None
-        if self.cache is not None:
-            raw = await asyncio.to_thread(self.cache.get, ckey)
-            if raw is not None:
-                try:
-                    reply = validate_reply(json.loads(raw))
-                except (ValueError, ReplyError):
-                    log.info("hone: ignoring an unreadable LLM cache entry")
-                else:
-                    report.cache_hits += 1
-                    result = FunctionResult(
-                        prompt.qualname,
-                        prompt.content_hash,
-                        reply.findings,
-                        dict(prompt.redaction.mapping),
-                        config.model,
-                        cached=True,
-                    )
-        if result is None:
+        result = await self._cached(prompt, config)
+        if result is not None:
+            report.cache_hits += 1
+        else:
             report.sent += 1
             report.prompt_tokens_est += estimate_tokens(prompt.text_sent)
             try:
@@ -477,12 +525,28 @@ class LLMAnalyzer:
         doc.results[key] = result
         for k in [k for k in doc.rewrites if k[:2] == key]:
             del doc.rewrites[k]
+        # libcst parsing of rewrites happens here, off the event loop, not when findings are
+        # shown (which happens after every edit).
+        await asyncio.to_thread(self._prevalidate, doc, uri, version, text, fn, result)
         if on_result is not None:
             try:
                 on_result()
             except Exception:
                 log.exception("hone: LLM result callback failed")
         return result
+
+    def _prevalidate(
+        self,
+        doc: _DocState,
+        uri: str,
+        version: int | None,
+        text: str,
+        fn: FunctionInfo,
+        result: FunctionResult,
+    ) -> None:
+        for index, item in enumerate(result.items):
+            if item.rewrite is not None:
+                self._rewrite(uri, version, text, fn, result, index, item, doc)
 
     # -- presentation ----------------------------------------------------------------------
     def findings(
@@ -569,6 +633,11 @@ class LLMAnalyzer:
             if rewrite is not None
             else None
         )
+        explanation = item.explanation
+        if rewrite is not None:
+            # The diff travels with the explanation (shown as related information / hover).
+            diff = f"Suggested rewrite (apply it with the code action):\n{extra['diff']}"
+            explanation = f"{explanation}\n\n{diff}" if explanation else diff
         return Finding(
             code=CODES.get(item.category, "LLM400"),
             message=message,
@@ -577,7 +646,7 @@ class LLMAnalyzer:
             category=item.category,
             source=SOURCE,
             fix=fix,
-            explanation=item.explanation,
+            explanation=explanation,
             function=fn.qualname,
             extra=extra,
         )
