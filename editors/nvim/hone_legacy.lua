@@ -41,15 +41,8 @@ function M.find_root(path, markers)
   end
 end
 
-local function show_report(report)
-  local summary = type(report) == 'table' and report.summary
-  if type(summary) == 'string' and summary ~= '' then
-    vim.notify(summary, vim.log.levels.INFO)
-  end
-end
-
---- Run the buffer's file (or one function of it) with timing; the summary is shown with
---- vim.notify when the server's report arrives.
+--- Run the buffer's file (or one function of it) with timing. hone shows the summary itself
+--- (window/showMessage), draws the times as code lenses and the hottest lines as hints.
 ---@param bufnr number|nil
 ---@param func string|nil
 function M.run_with_timing(bufnr, func)
@@ -58,18 +51,21 @@ function M.run_with_timing(bufnr, func)
   if func and func ~= '' then
     arg['function'] = func
   end
-  for _, client in pairs(vim.lsp.buf_get_clients(bufnr)) do
+  local clients = vim.lsp.get_clients and vim.lsp.get_clients({ bufnr = bufnr })
+    or vim.lsp.buf_get_clients(bufnr)
+  for _, client in pairs(clients) do
     if client.name == M.defaults.name then
-      client.request(
-        'workspace/executeCommand',
-        { command = 'hone.runWithTiming', arguments = { arg } },
-        function(err)
-          if err then
-            vim.notify('hone: run with timing failed: ' .. tostring(err.message), vim.log.levels.ERROR)
-          end
-        end,
-        bufnr
-      )
+      local params = { command = 'hone.runWithTiming', arguments = { arg } }
+      local function on_reply(err)
+        if err then
+          vim.notify('hone: ' .. tostring(err.message), vim.log.levels.ERROR)
+        end
+      end
+      if vim.fn.has('nvim-0.11') == 1 then
+        client:request('workspace/executeCommand', params, on_reply, bufnr)
+      else
+        client.request('workspace/executeCommand', params, on_reply, bufnr)
+      end
       return
     end
   end
@@ -96,17 +92,13 @@ function M.attach(bufnr, opts)
     settings = opts.settings,
     init_options = opts.init_options,
     capabilities = opts.capabilities,
-    handlers = vim.tbl_extend('keep', opts.handlers or {}, {
-      ['hone/timingReport'] = function(_, report)
-        show_report(report)
-      end,
-    }),
+    handlers = opts.handlers,
     on_init = function(client)
       -- Neovim 0.7 answers workspace/configuration but does not advertise it, so hone never
       -- asks: push the settings once instead (as nvim-lspconfig does).
       local caps = vim.lsp.protocol.make_client_capabilities()
       if not (caps.workspace and caps.workspace.configuration) and next(opts.settings) then
-        client.notify('workspace/didChangeConfiguration', { settings = opts.settings })
+        client.notify('workspace/didChangeConfiguration', { settings = opts.settings }) -- 0.7 only
       end
     end,
     on_attach = function(client, buf)

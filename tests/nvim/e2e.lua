@@ -40,6 +40,7 @@ local rec = {
   progress = {}, -- $/progress params
   notify = {}, -- vim.notify messages
   select = {}, -- vim.ui.select calls: { kind = ..., titles = {...} }
+  reports = {}, -- hone/timingReport params
 }
 
 local state = { skipped = {} }
@@ -74,6 +75,18 @@ local function dump_state()
   add('notify', rec.notify)
   add('ui.select', rec.select)
   add('progress', rec.progress)
+  local reports = {}
+  for i, r in ipairs(rec.reports) do
+    reports[i] = { summary = r.summary, ['function'] = r.report and r.report['function'], stdout = r.report and r.report.stdout }
+  end
+  add('timing reports', reports)
+  if state.buf and vim.api.nvim_buf_is_valid(state.buf) then
+    local lenses = {}
+    for _, l in ipairs(vim.lsp.codelens.get(state.buf)) do
+      table.insert(lenses, { line = l.range.start.line, title = l.command and l.command.title })
+    end
+    add('code lenses', lenses)
+  end
   local clients = {}
   for _, c in pairs(vim.lsp.get_clients and vim.lsp.get_clients() or vim.lsp.get_active_clients()) do
     table.insert(clients, { id = c.id, name = c.name, stopped = is_stopped(c), encoding = c.offset_encoding })
@@ -142,8 +155,8 @@ local function step(name, fn)
 end
 
 -- -- the test project ---------------------------------------------------------------------------
--- Line 5 has a CJK + emoji string before the finding: its column is 28 code points, 35 UTF-8
--- bytes and 29 UTF-16 units, so a server or client that mixes up encodings lands elsewhere.
+-- Line 5 has a CJK + emoji string before the finding: `sorted` starts at code point 20, UTF-8
+-- byte 27 and UTF-16 unit 21, so a server or client that mixes up encodings lands elsewhere.
 local SOURCE = table.concat({
   '"""Slow code for hone\'s Neovim end-to-end test."""',
   '',
@@ -152,14 +165,22 @@ local SOURCE = table.concat({
   '    return ("价格 💶", sorted(prices)[0])',
   '',
   '',
+  'def busy():',
+  '    total = 0',
+  '    for i in range(1_000_000):',
+  '        total += i * i % 7',
+  '    return total',
+  '',
+  '',
   'def main():',
-  '    print(cheapest([3, 1, 2]))',
+  '    print(cheapest([3, 1, 2]), busy())',
   '',
   '',
   'if __name__ == "__main__":',
   '    main()',
   '',
 }, '\n')
+local BUSY_LINE, BUSY_LOOP, MAIN_LINE, GUARD_LINE = 7, { 9, 10 }, 14, 18 -- 0-based
 local FINDING_LINE = 4 -- 0-based
 local FIXED_LINE = '    return ("价格 💶", min(prices))'
 local EXPECTED = SOURCE:gsub('sorted%(prices%)%[0%]', 'min(prices)', 1)
@@ -223,6 +244,43 @@ local function hone_diagnostics(buf, code)
   return found
 end
 
+local function lens_at(line, pred)
+  for _, l in ipairs(vim.lsp.codelens.get(state.buf)) do
+    if l.range.start.line == line and l.command and pred(l.command) then
+      return l
+    end
+  end
+end
+
+--- Wait until lens_at(line, pred) exists, asking for lenses again every 300 ms.
+local function wait_lens(what, line, pred)
+  local last = 0
+  wait_for(what, function()
+    uv.update_time()
+    if uv.now() - last > 300 then
+      last = uv.now()
+      vim.lsp.codelens.refresh()
+    end
+    return lens_at(line, pred) ~= nil
+  end)
+  return lens_at(line, pred)
+end
+
+--- Wait for the next hone/timingReport after `count` reports and return it.
+local function wait_report(what, count)
+  wait_for(what, function()
+    return #rec.reports > count
+  end)
+  return rec.reports[count + 1]
+end
+
+local function run_lens(fn_name)
+  return function(cmd)
+    local arg = cmd.arguments and cmd.arguments[1]
+    return cmd.command == 'hone.runWithTiming' and type(arg) == 'table' and arg['function'] == fn_name
+  end
+end
+
 local function hook_handlers()
   local function wrap(method, recorder)
     local original = vim.lsp.handlers[method]
@@ -247,6 +305,9 @@ local function hook_handlers()
   wrap('$/progress', function(result)
     table.insert(rec.progress, result)
   end)
+  vim.lsp.handlers['hone/timingReport'] = function(_, result)
+    table.insert(rec.reports, result)
+  end
   vim.notify = function(msg, level)
     table.insert(rec.notify, { msg = msg, level = level })
   end
@@ -450,6 +511,98 @@ local function main()
     wait_for('HONE201 to disappear', function()
       return #hone_diagnostics(state.buf, 'HONE201') == 0
     end)
+  end)
+
+  step('code lenses: "Run with timing" on functions and the main guard', function()
+    wait_lens('a run lens above busy()', BUSY_LINE, run_lens('busy'))
+    wait_lens('a run lens above main()', MAIN_LINE, run_lens('main'))
+    wait_lens('a run lens on the __main__ guard', GUARD_LINE, run_lens(nil))
+  end)
+
+  step('run main() with timing via its code lens', function()
+    local count, messages = #rec.reports, #rec.show_message
+    vim.api.nvim_win_set_cursor(0, { MAIN_LINE + 1, 0 })
+    state.choose = '▶ Run main()'
+    vim.lsp.codelens.run()
+    local report = wait_report('the timing report of main()', count)
+    local r = report.report
+    check(r['function'] == 'main', 'the report is of %s, not main', tostring(r['function']))
+    check(r.exit_code == 0, 'main() exited with %s: %s', tostring(r.exit_code), tostring(r.stderr))
+    -- the run used the fixed text: min() of [3, 1, 2]
+    check(
+      type(r.stdout) == 'string' and r.stdout:find("('价格 💶', 1)", 1, true) == 1,
+      'unexpected output of main(): %q',
+      tostring(r.stdout)
+    )
+    check(
+      type(report.summary) == 'string' and report.summary:find('ran in', 1, true) == 1,
+      'unexpected summary: %q',
+      tostring(report.summary)
+    )
+    -- the user sees the summary without any custom UI: window/showMessage
+    wait_for('the summary as a message', function()
+      for i = messages + 1, #rec.show_message do
+        if tostring(rec.show_message[i].message):find(report.summary, 1, true) then
+          return true
+        end
+      end
+    end)
+  end)
+
+  step('run progress reported with $/progress', function()
+    local began, ended = false, false
+    for _, p in ipairs(rec.progress) do
+      local v = p.value or {}
+      began = began or (v.kind == 'begin' and tostring(v.title):find('running slow.py', 1, true) ~= nil)
+      ended = ended or (began and v.kind == 'end')
+    end
+    check(began and ended, 'no begin/end $/progress for the run')
+  end)
+
+  step('timing shown as code lenses and hint diagnostics', function()
+    wait_lens('a timing lens above busy()', BUSY_LINE, function(cmd)
+      return cmd.command == 'hone.showTimingReport' and cmd.title:find('self', 1, true) ~= nil
+    end)
+    wait_for('a TIME001 hint on the loop of busy()', function()
+      for _, d in ipairs(hone_diagnostics(state.buf, 'TIME001')) do
+        if d.severity == vim.diagnostic.severity.HINT and vim.tbl_contains(BUSY_LOOP, d.lnum) then
+          return true
+        end
+      end
+    end)
+  end)
+
+  step(':HoneRunWithTiming busy', function()
+    local count = #rec.reports
+    vim.cmd('HoneRunWithTiming busy')
+    local r = wait_report('the timing report of busy()', count).report
+    check(r['function'] == 'busy' and r.exit_code == 0, 'unexpected report of %s', vim.inspect(r['function']))
+  end)
+
+  step('hone.runWithTiming reply, and its error for a bad function', function()
+    local uri = vim.uri_from_bufnr(state.buf)
+    local err, result = request_sync(state.client, 'workspace/executeCommand', {
+      command = 'hone.runWithTiming',
+      arguments = { { uri = uri, ['function'] = 'busy' } },
+    }, state.buf)
+    check(err == nil, 'run failed: %s', vim.inspect(err))
+    check(
+      type(result) == 'table'
+        and result.ok == true
+        and type(result.summary) == 'string'
+        and result.report['function'] == 'busy',
+      'unexpected reply: %s',
+      vim.inspect(result and result.summary)
+    )
+    err = request_sync(state.client, 'workspace/executeCommand', {
+      command = 'hone.runWithTiming',
+      arguments = { { uri = uri, ['function'] = 'cheapest' } },
+    }, state.buf)
+    check(
+      err ~= nil and tostring(err.message):find('needs arguments', 1, true) ~= nil,
+      'running cheapest() (it needs arguments) gave %s',
+      vim.inspect(err)
+    )
   end)
 
   step('stop the server cleanly', function()

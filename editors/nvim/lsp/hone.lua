@@ -16,15 +16,6 @@
 -- `settings.hone` answers the server's workspace/configuration requests (section "hone");
 -- `init_options` takes the same keys and is sent once at start-up (settings win over it).
 
----@param client vim.lsp.Client
----@param report table?
-local function show_report(client, report)
-  local summary = type(report) == 'table' and report.summary
-  if type(summary) == 'string' and summary ~= '' then
-    vim.notify(summary, vim.log.levels.INFO, { title = client.name })
-  end
-end
-
 ---@type vim.lsp.Config
 return {
   cmd = { 'hone', 'serve' },
@@ -32,17 +23,10 @@ return {
   -- The nearest folder holding any of these is the workspace root; without one, hone runs in
   -- single-file mode.
   root_markers = { 'pyproject.toml', 'setup.py', '.git' },
-  handlers = {
-    -- "Run with timing" (code lens or :HoneRunWithTiming) sends its report here: show the summary.
-    ['hone/timingReport'] = function(_, report, ctx)
-      local client = vim.lsp.get_client_by_id(ctx.client_id)
-      if client then
-        show_report(client, report)
-      end
-    end,
-  },
   on_attach = function(client, bufnr)
-    -- :HoneRunWithTiming [function]  run the file (or one function) with timing.
+    -- :HoneRunWithTiming [function]  run the file (or one function) with timing, like the code
+    -- lenses do. hone shows the summary (window/showMessage), draws the times as code lenses
+    -- and the hottest lines as hint diagnostics, and writes the full report to the LSP log.
     vim.api.nvim_buf_create_user_command(bufnr, 'HoneRunWithTiming', function(cmd)
       local arg = { uri = vim.uri_from_bufnr(bufnr) }
       if cmd.args ~= '' then
@@ -50,7 +34,12 @@ return {
       end
       client:exec_cmd(
         { title = 'Run with timing', command = 'hone.runWithTiming', arguments = { arg } },
-        { bufnr = bufnr }
+        { bufnr = bufnr },
+        function(err)
+          if err then
+            vim.notify('hone: ' .. tostring(err.message), vim.log.levels.ERROR)
+          end
+        end
       )
     end, { nargs = '?', desc = 'hone: run this file (or a function) with timing' })
   end,
