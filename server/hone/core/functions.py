@@ -82,7 +82,7 @@ def index_functions(tree: ast.Module, lines: list[str]) -> list[FunctionInfo]:
                 visit(node.body, f"{qual}.", None)
             elif isinstance(node, ast.ClassDef):
                 visit(node.body, f"{prefix}{node.name}.", node.name)
-            else:
+            elif isinstance(node, _COMPOUND):
                 # functions defined under if/try/with/for at any level still count
                 for child_body in _child_bodies(node):
                     visit(child_body, prefix, class_name)
@@ -90,6 +90,20 @@ def index_functions(tree: ast.Module, lines: list[str]) -> list[FunctionInfo]:
     visit(tree.body, "", None)
     out.sort(key=lambda f: f.span.start)
     return out
+
+
+# statements that have bodies (simple statements, the vast majority, are skipped quickly)
+_COMPOUND = (
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.With,
+    ast.AsyncWith,
+    ast.Try,
+    ast.TryStar,
+    ast.Match,
+)
 
 
 def _child_bodies(node: ast.stmt) -> list[list[ast.stmt]]:

@@ -11,8 +11,9 @@ text edits, so a fix never rewrites more than the nodes it names.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import ClassVar
 
 import libcst as cst
@@ -100,6 +101,14 @@ class Rule(cst.BatchableCSTVisitor):
         super().__init__()
         self.ctx = ctx
 
+    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
+        """The rule's visit_/leave_ methods, with the name lookup cached per class.
+
+        libcst's default uses ``inspect.getmembers`` on every call, i.e. for every rule and
+        every chunk: that alone cost seconds on a large file.
+        """
+        return {name: getattr(self, name) for name in _visitor_names(type(self))}
+
     def report(
         self,
         node: cst.CSTNode,
@@ -116,3 +125,15 @@ class Rule(cst.BatchableCSTVisitor):
         """A fix at this rule's documented safety level."""
         assert self.meta.fix_safety is not None, f"{self.meta.id} declares no fix"
         return NodeFix(title, replacements, self.meta.fix_safety)
+
+
+@cache
+def _visitor_names(cls: type[Rule]) -> tuple[str, ...]:
+    names = []
+    for name in dir(cls):
+        if not name.startswith(("visit_", "leave_")):
+            continue
+        attr = getattr(cls, name, None)
+        if callable(attr) and not getattr(attr, "_is_no_op", False):
+            names.append(name)
+    return tuple(names)
