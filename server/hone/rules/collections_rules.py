@@ -1,0 +1,713 @@
+"""Collection rules (HONE104, HONE105, HONE107, HONE108, HONE111, HONE114, HONE116).
+
+The wrong container for the job inside a loop: linear searches of lists, lists used as queues,
+lists grown by copying, dictionaries counted or grouped by hand.  Most of these turn a loop
+quadratic, so they are warnings; none is reported outside a loop, where the cost is paid once.
+A type-dependent rule only fires when the function's own code proves the type (a name bound
+only to list displays/comprehensions/``list(...)``, or annotated ``list``).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import libcst as cst
+
+from hone.core.finding import Safety, Severity
+from hone.rules.base import NodeFix, Replacement, RuleDoc, RuleMeta
+from hone.rules.loopkit import (
+    FunctionFacts,
+    LoopRule,
+    has_comment,
+    is_constant,
+    only_statement,
+    single_small,
+)
+
+
+def _is_name(node: cst.CSTNode, name: str | None = None) -> bool:
+    return isinstance(node, cst.Name) and (name is None or node.value == name)
+
+
+def _is_int(node: cst.CSTNode, value: int) -> bool:
+    return isinstance(node, cst.Integer) and node.evaluated_value == value
+
+
+def _args(call: cst.Call, count: int) -> list[cst.BaseExpression] | None:
+    if len(call.args) != count or any(a.keyword is not None or a.star for a in call.args):
+        return None
+    return [a.value for a in call.args]
+
+
+def _single_index(node: cst.Subscript) -> cst.BaseExpression | None:
+    if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        index = node.slice[0].slice
+        return index.value if index.star is None else None
+    return None
+
+
+def _list_name(rule: LoopRule, node: cst.BaseExpression) -> tuple[str, FunctionFacts] | None:
+    """``node`` is a name this function only ever binds to a list (and not a tiny literal)."""
+    if not isinstance(node, cst.Name):
+        return None
+    facts = rule.facts()
+    if facts is None or not facts.only_bound_to(node.value, "list"):
+        return None
+    return node.value, facts
+
+
+# -- HONE104 -------------------------------------------------------------------------------
+
+
+class MembershipInListRule(LoopRule):
+    meta = RuleMeta(
+        id="HONE104",
+        name="membership-in-list-in-loop",
+        message="Test membership against a set, not a list, inside a loop",
+        severity=Severity.WARNING,
+        fix_safety=Safety.UNSAFE,
+        doc=RuleDoc(
+            why="`x in some_list` compares x with every element until it finds it: O(n) per "
+            "test, O(n*m) for a loop. A set hashes x once: O(1). Even a literal of three "
+            "constants is about 2x faster as a set ({...} of constants is folded into a "
+            "frozenset constant by CPython), and the gap grows with the length.",
+            before="def keep(words, seen_list):\n    out = []\n    for w in words:\n"
+            "        if w not in ('a', 'an', 'the'):\n            out.append(w)\n    return out",
+            after="def keep(words, seen_list):\n    out = []\n    for w in words:\n"
+            "        if w not in {'a', 'an', 'the'}:\n            out.append(w)\n    return out",
+            not_applicable="Literal lists/tuples are reported only with three or more "
+            "elements, all hashable constants (numbers, strings, True/False/None). A name is "
+            "reported only when this function binds it to nothing but lists (and it is not a "
+            "literal of fewer than four elements never grown); then the message says to build "
+            "a set once before the loop, or to keep a set alongside the list when the loop "
+            "appends to it (the de-duplication idiom), without a fix because the elements "
+            "might not be hashable. Nothing is reported outside loops or in loops over a "
+            "short literal.",
+            unsafe_because="Set membership hashes the searched value: an unhashable value "
+            "(a list, a dict) raises TypeError where the tuple test returned False, and an "
+            "object whose __eq__ matches an element but whose __hash__ differs is no longer "
+            "found.",
+        ),
+    )
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        if not self.in_repeated_loop():
+            return
+        for comp in node.comparisons:
+            if isinstance(comp.operator, cst.In | cst.NotIn):
+                self._check(comp.comparator)
+
+    def _check(self, container: cst.BaseExpression) -> None:
+        if isinstance(container, cst.List | cst.Tuple):
+            elements = container.elements
+            if len(elements) < 3:
+                return
+            if not all(isinstance(e, cst.Element) and is_constant(e.value) for e in elements):
+                return
+            fix = None
+            if not has_comment(container):
+                items = ", ".join(self.ctx.code(e.value) for e in elements)
+                fix = self.fix("Use a set literal", Replacement(container, f"{{{items}}}"))
+            self.report(container, "Test membership against a set literal: {...}", fix=fix)
+            return
+        found = _list_name(self, container)
+        if found is None:
+            return
+        name, facts = found
+        if facts.is_small_literal_list(name):
+            return
+        outer = self._outer_loop_statement(facts, container)
+        grown = outer is not None and any(
+            isinstance(parent := facts.parent(r.node), cst.Attribute)
+            and parent.attr.value in ("append", "extend", "insert")
+            and facts.inside(r.node, outer)
+            for r in facts.refs_of(name)
+        )
+        if grown:
+            msg = (
+                f"`in {name}` scans the whole list on every iteration: keep a set of the items "
+                f"alongside {name} and test that (or de-duplicate with dict.fromkeys())"
+            )
+        else:
+            msg = (
+                f"`in {name}` scans the whole list on every iteration: build a set from it once "
+                "before the loop and test membership in the set"
+            )
+        self.report(container, msg)
+
+    @staticmethod
+    def _outer_loop_statement(facts: FunctionFacts, node: cst.CSTNode) -> cst.CSTNode | None:
+        outer = None
+        for a in facts.ancestors(node):
+            if isinstance(a, cst.For | cst.While):
+                outer = a
+        return outer
+
+
+# -- HONE105 -------------------------------------------------------------------------------
+
+
+class ListAsQueueRule(LoopRule):
+    meta = RuleMeta(
+        id="HONE105",
+        name="list-as-queue",
+        message="Use collections.deque for a queue: popleft()/appendleft() are O(1)",
+        severity=Severity.WARNING,
+        doc=RuleDoc(
+            why="Removing or inserting at the front of a list shifts every other element: "
+            "list.pop(0), list.insert(0, x), del xs[0] and xs = xs[1:] are O(n), so a loop "
+            "draining a list from the front is quadratic (about 90x slower than a deque for "
+            "20,000 items). collections.deque does both ends in O(1).",
+            before="def drain(items):\n    queue = list(items)\n    while queue:\n"
+            "        item = queue.pop(0)\n        print(item)",
+            after="from collections import deque\n\ndef drain(items):\n"
+            "    queue = deque(items)\n    while queue:\n        item = queue.popleft()\n"
+            "        print(item)",
+            not_applicable="Only inside loops, and only on a name this function binds to "
+            "nothing but lists (or annotates as list): dict.pop(0) or a deque's methods are "
+            "not reported. No fix: switching the type affects every other use of the list "
+            "(indexing a deque in the middle is O(n), slicing is unsupported).",
+        ),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and self.in_repeated_loop()):
+            return
+        method = func.attr.value
+        if method == "pop":
+            args = _args(node, 1)
+            if args is None or not _is_int(args[0], 0):
+                return
+        elif method == "insert":
+            args = _args(node, 2)
+            if args is None or not _is_int(args[0], 0):
+                return
+        else:
+            return
+        found = _list_name(self, func.value)
+        if found is not None:
+            call, new = (
+                ("pop(0)", "popleft()")
+                if method == "pop"
+                else ("insert(0, ...)", "appendleft(...)")
+            )
+            self.report(
+                node,
+                f"{found[0]}.{call} is O(n) on a list: use a collections.deque and {new}",
+            )
+
+    def visit_Del(self, node: cst.Del) -> None:
+        target = node.target
+        if (
+            self.in_repeated_loop()
+            and isinstance(target, cst.Subscript)
+            and (index := _single_index(target)) is not None
+            and _is_int(index, 0)
+            and (found := _list_name(self, target.value)) is not None
+        ):
+            self.report(
+                node, f"del {found[0]}[0] is O(n) on a list: use a collections.deque and popleft()"
+            )
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) != 1 or not self.in_repeated_loop():
+            return
+        target, value = node.targets[0].target, node.value
+        if not (
+            isinstance(target, cst.Name)
+            and isinstance(value, cst.Subscript)
+            and _is_name(value.value, target.value)
+            and len(value.slice) == 1
+            and isinstance(value.slice[0].slice, cst.Slice)
+        ):
+            return
+        sl = value.slice[0].slice
+        if sl.upper is not None or sl.step is not None or sl.lower is None:
+            return
+        if not isinstance(sl.lower, cst.Integer):
+            return
+        found = _list_name(self, target)
+        if found is not None:
+            self.report(
+                node,
+                f"{found[0]} = {found[0]}[{sl.lower.value}:] copies the rest of the list on every "
+                "iteration: use a collections.deque and popleft() (or an index)",
+            )
+
+
+# -- HONE107 -------------------------------------------------------------------------------
+
+
+def _subscript_of(node: cst.CSTNode, d: str | None, key: str) -> str | None:
+    """``d[key]`` (``d`` any name when None): the dict name."""
+    if (
+        isinstance(node, cst.Subscript)
+        and isinstance(node.value, cst.Name)
+        and (d is None or node.value.value == d)
+        and (index := _single_index(node)) is not None
+        and _is_name(index, key)
+    ):
+        return node.value.value
+    return None
+
+
+def _assign_to(stmt: cst.CSTNode | None, key: str) -> tuple[str, cst.BaseExpression] | None:
+    """``d[key] = value``: (d, value)."""
+    if isinstance(stmt, cst.Assign) and len(stmt.targets) == 1:
+        d = _subscript_of(stmt.targets[0].target, None, key)
+        if d is not None:
+            return d, stmt.value
+    return None
+
+
+def _increment(stmt: cst.CSTNode | None, d: str, key: str) -> bool:
+    """``d[key] += 1``."""
+    return (
+        isinstance(stmt, cst.AugAssign)
+        and isinstance(stmt.operator, cst.AddAssign)
+        and _subscript_of(stmt.target, d, key) is not None
+        and _is_int(stmt.value, 1)
+    )
+
+
+def _membership(test: cst.BaseExpression, key: str) -> tuple[str, bool] | None:
+    """``key in d`` / ``key not in d``: (d, negated)."""
+    if (
+        isinstance(test, cst.Comparison)
+        and len(test.comparisons) == 1
+        and _is_name(test.left, key)
+        and isinstance(test.comparisons[0].comparator, cst.Name)
+    ):
+        op = test.comparisons[0].operator
+        d = test.comparisons[0].comparator.value
+        if isinstance(op, cst.In):
+            return d, False
+        if isinstance(op, cst.NotIn):
+            return d, True
+    return None
+
+
+def _body_statements(body: cst.BaseSuite) -> list[cst.CSTNode]:
+    """The loop body as a flat list of small/compound statements (``a; b`` counts twice)."""
+    out: list[cst.CSTNode] = []
+    stmts = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    for stmt in stmts:
+        if isinstance(stmt, cst.SimpleStatementLine | cst.SimpleStatementSuite):
+            out.extend(stmt.body)
+        else:
+            out.append(stmt)
+    return out
+
+
+def _counting(stmts: list[cst.CSTNode], key: str) -> str | None:
+    """The dict a loop body counts ``key`` in, when counting is all it does."""
+    if len(stmts) == 1:
+        stmt = stmts[0]
+        # d[k] = d.get(k, 0) + 1
+        found = _assign_to(stmt, key)
+        if found is not None:
+            d, value = found
+            if (
+                isinstance(value, cst.BinaryOperation)
+                and isinstance(value.operator, cst.Add)
+                and _is_int(value.right, 1)
+                and isinstance(value.left, cst.Call)
+                and isinstance(value.left.func, cst.Attribute)
+                and _is_name(value.left.func.value, d)
+                and value.left.func.attr.value == "get"
+                and (args := _args(value.left, 2)) is not None
+                and _is_name(args[0], key)
+                and _is_int(args[1], 0)
+            ):
+                return d
+            return None
+        # if k in d: d[k] += 1 / else: d[k] = 1   (or the negated form)
+        if isinstance(stmt, cst.If) and isinstance(stmt.orelse, cst.Else):
+            member = _membership(stmt.test, key)
+            if member is None:
+                return None
+            d, negated = member
+            present = only_statement(stmt.orelse.body if negated else stmt.body)
+            absent = only_statement(stmt.body if negated else stmt.orelse.body)
+            first = _assign_to(absent, key)
+            if (
+                _increment(present, d, key)
+                and first is not None
+                and first[0] == d
+                and _is_int(first[1], 1)
+            ):
+                return d
+        return None
+    if len(stmts) == 2:
+        # if k not in d: d[k] = 0 \n d[k] += 1
+        guard, inc = stmts
+        if isinstance(guard, cst.If) and guard.orelse is None:
+            member = _membership(guard.test, key)
+            init = _assign_to(only_statement(guard.body), key)
+            if (
+                member is not None
+                and member[1]
+                and init is not None
+                and init[0] == member[0]
+                and _is_int(init[1], 0)
+                and _increment(inc, member[0], key)
+            ):
+                return member[0]
+    return None
+
+
+class ManualCounterRule(LoopRule):
+    meta = RuleMeta(
+        id="HONE107",
+        name="manual-counting-dict",
+        message="Count with collections.Counter instead of a dict in a loop",
+        severity=Severity.INFO,
+        doc=RuleDoc(
+            why="collections.Counter(iterable) counts in C (the _count_elements helper): "
+            "about 1.6-2x faster than a Python loop doing d[k] = d.get(k, 0) + 1 or "
+            "if k in d: d[k] += 1 else: d[k] = 1.",
+            before="def histogram(words):\n    counts = {}\n    for w in words:\n"
+            "        counts[w] = counts.get(w, 0) + 1\n    return counts",
+            after="from collections import Counter\n\ndef histogram(words):\n"
+            "    return Counter(words)",
+            not_applicable="Only loops whose whole body counts the loop variable itself "
+            "(then Counter(iterable), or counts.update(iterable) for an existing dict, "
+            "replaces the loop). Counting a computed key, or counting as one step among "
+            "others, is not reported: Counter over a generator expression or "
+            "defaultdict(int) are not measurably faster there. No fix: a Counter returns 0 "
+            "for missing keys where the dict raised KeyError, and the import is needed.",
+        ),
+    )
+
+    def visit_For(self, node: cst.For) -> None:
+        if node.asynchronous is not None or node.orelse is not None:
+            return
+        if not isinstance(node.target, cst.Name):
+            return
+        d = _counting(_body_statements(node.body), node.target.value)
+        if d is None or d == node.target.value:
+            return
+        it = self.ctx.code(node.iter)
+        self.report(
+            node,
+            f"Count with collections.Counter({it}) (or {d}.update({it}) on a Counter) instead "
+            "of this loop: it counts in C",
+        )
+
+
+# -- HONE108 -------------------------------------------------------------------------------
+
+
+class KeysMembershipRule(LoopRule):
+    meta = RuleMeta(
+        id="HONE108",
+        name="membership-in-dict-keys",
+        message="Test `k in d` instead of `k in d.keys()`",
+        severity=Severity.INFO,
+        fix_safety=Safety.UNSAFE,
+        doc=RuleDoc(
+            why="`k in d.keys()` looks up the keys method, calls it and builds a view object "
+            "before the hash lookup that `k in d` does directly: about 1.5x slower per test, "
+            "which adds up in a loop.",
+            before="def known(names, table):\n    return [n for n in names if n in table.keys()]",
+            after="def known(names, table):\n    return [n for n in names if n in table]",
+            not_applicable="Only inside loops and comprehensions (outside, it is one call). "
+            "`for k in d.keys()` is not reported: the extra call happens once per loop, which "
+            "does not measurably matter.",
+            unsafe_because="For a dict (and its subclasses defaultdict/OrderedDict/Counter) "
+            "both tests are identical, and the fix is marked safe when the function binds the "
+            "name only to dicts. Otherwise the receiver might be another kind of object whose "
+            "keys() and __contains__ disagree (e.g. a mapping-like class that defines keys() "
+            "but no __contains__, or a pandas Series where `in` tests the index).",
+        ),
+    )
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        if not self.in_repeated_loop():
+            return
+        for comp in node.comparisons:
+            call = comp.comparator
+            if not (
+                isinstance(comp.operator, cst.In | cst.NotIn)
+                and isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Attribute)
+                and call.func.attr.value == "keys"
+                and not call.args
+                and not call.lpar
+            ):
+                continue
+            receiver = call.func.value
+            fix = None
+            if not has_comment(call):
+                facts = self.facts()
+                known = (
+                    isinstance(receiver, cst.Name)
+                    and facts is not None
+                    and facts.only_bound_to(receiver.value, "dict")
+                )
+                code = self.ctx.code(receiver)
+                if not (isinstance(receiver, cst.Name | cst.Attribute | cst.Call) or receiver.lpar):
+                    code = f"({code})"
+                fix = NodeFix(
+                    "Drop .keys()",
+                    [Replacement(call, code)],
+                    Safety.SAFE if known else Safety.UNSAFE,
+                )
+            self.report(
+                call,
+                f"Test membership in {self.ctx.code(receiver)} directly, without .keys()",
+                fix=fix,
+            )
+
+
+# -- HONE111 -------------------------------------------------------------------------------
+
+
+class ListConcatInLoopRule(LoopRule):
+    meta = RuleMeta(
+        id="HONE111",
+        name="quadratic-list-concat",
+        message="Append/extend in place instead of xs = xs + [...] in a loop",
+        severity=Severity.WARNING,
+        fix_safety=Safety.UNSAFE,
+        doc=RuleDoc(
+            why="xs = xs + [y] builds a new list and copies every element each time: a loop "
+            "doing it is quadratic (over a millisecond per item at 5,000 items in a "
+            "measurement). xs.append(y) / xs += other are amortised O(1) per item. The same "
+            "holds for tuples grown with t = t + (y,), which are reported without a fix.",
+            before="def evens(xs):\n    out = []\n    for x in xs:\n        if x % 2 == 0:\n"
+            "            out = out + [x]\n    return out",
+            after="def evens(xs):\n    out = []\n    for x in xs:\n        if x % 2 == 0:\n"
+            "            out.append(x)\n    return out",
+            not_applicable="Only inside loops and only for a name this function binds to "
+            "nothing but lists (or tuples). Prepending (xs = [y] + xs) is reported without a "
+            "fix (use a deque's appendleft).",
+            unsafe_because="The original rebinds the name to a new list, so another reference "
+            "to the old list (an alias, a list stored elsewhere) no longer sees it change; "
+            "after the fix it does. xs + other also requires other to be a list (TypeError "
+            "for a tuple or generator) while xs += other accepts any iterable.",
+        ),
+    )
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) != 1 or not self.in_repeated_loop():
+            return
+        target, value = node.targets[0].target, node.value
+        if not (
+            isinstance(target, cst.Name)
+            and isinstance(value, cst.BinaryOperation)
+            and isinstance(value.operator, cst.Add)
+        ):
+            return
+        name = target.value
+        facts = self.facts()
+        if facts is None:
+            return
+        appending = _is_name(value.left, name)
+        prepending = _is_name(value.right, name) and not appending
+        if not (appending or prepending):
+            return
+        if facts.only_bound_to(name, "tuple"):
+            self.report(
+                node,
+                f"{name} = {self.ctx.code(value)} copies the whole tuple on every iteration: "
+                "collect the items in a list and convert once after the loop",
+            )
+            return
+        if not facts.only_bound_to(name, "list"):
+            return
+        if prepending:
+            self.report(
+                node,
+                f"Prepending copies the whole list on every iteration: use a "
+                f"collections.deque and {name}.appendleft(...)",
+            )
+            return
+        other = value.right
+        fix = None
+        if not has_comment(value):
+            if (
+                isinstance(other, cst.List)
+                and len(other.elements) == 1
+                and isinstance(other.elements[0], cst.Element)
+            ):
+                text = f"{name}.append({self.ctx.code(other.elements[0].value)})"
+            else:
+                text = f"{name} += {self.ctx.code(other)}"
+            fix = self.fix("Grow the list in place", Replacement(node, text))
+        verb = "append" if isinstance(other, cst.List) and len(other.elements) == 1 else "extend"
+        self.report(
+            node,
+            f"{name} = {name} + ... copies the whole list on every iteration: {verb} it in place",
+            fix=fix,
+        )
+
+
+# -- HONE114 -------------------------------------------------------------------------------
+
+_SEARCH_ADVICE = {
+    "index": "build a dict from value to position once before the loop",
+    "count": "count everything once with collections.Counter before the loop",
+    "remove": "filter once with a comprehension (or keep a set of items to drop)",
+}
+
+
+class ListSearchInLoopRule(LoopRule):
+    meta = RuleMeta(
+        id="HONE114",
+        name="list-search-in-loop",
+        message="Avoid list.index()/count()/remove() in a loop: each call scans the list",
+        severity=Severity.WARNING,
+        doc=RuleDoc(
+            why="list.index(), list.count() and list.remove() scan the list from the start on "
+            "every call, so calling them once per item of a loop is O(n*m) - e.g. "
+            "[xs.count(x) for x in xs] is quadratic where Counter(xs) is linear.",
+            before="def ranks(order, names):\n    return [order.index(n) for n in names]",
+            after="def ranks(order, names):\n"
+            "    position = {name: i for i, name in enumerate(order)}\n"
+            "    return [position[n] for n in names]",
+            not_applicable="Only inside loops, and only on a name this function binds to "
+            "nothing but lists (not a literal of fewer than four elements that is never "
+            "grown). str.index/str.count are not list searches and are not reported. No fix: "
+            "the replacement needs a new structure built before the loop, and duplicates "
+            "(first index vs. last) need a decision.",
+        ),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in _SEARCH_ADVICE
+            and self.in_repeated_loop()
+            and len(node.args) >= 1
+        ):
+            return
+        found = _list_name(self, func.value)
+        if found is None:
+            return
+        name, facts = found
+        if facts.is_small_literal_list(name):
+            return
+        method = func.attr.value
+        self.report(
+            node,
+            f"{name}.{method}() scans the whole list on every iteration: {_SEARCH_ADVICE[method]}",
+        )
+
+
+# -- HONE116 -------------------------------------------------------------------------------
+
+
+def _empty_list(node: cst.BaseExpression | None) -> bool:
+    return (isinstance(node, cst.List) and not node.elements) or (
+        isinstance(node, cst.Call) and _is_name(node.func, "list") and not node.args
+    )
+
+
+class ManualGroupingRule(LoopRule):
+    meta = RuleMeta(
+        id="HONE116",
+        name="manual-grouping-dict",
+        message="Group with collections.defaultdict(list) instead of creating lists by hand",
+        severity=Severity.INFO,
+        doc=RuleDoc(
+            why="`if k not in d: d[k] = []` followed by `d[k].append(v)` hashes the key two "
+            "or three times per item; d.setdefault(k, []).append(v) builds and throws away an "
+            "empty list per item. A defaultdict(list) does one lookup and creates a list only "
+            "for new keys: about 1.35x faster per item.",
+            before="def by_kind(items):\n    groups = {}\n    for item in items:\n"
+            "        if item.kind not in groups:\n            groups[item.kind] = []\n"
+            "        groups[item.kind].append(item)\n    return groups",
+            after="from collections import defaultdict\n\ndef by_kind(items):\n"
+            "    groups = defaultdict(list)\n    for item in items:\n"
+            "        groups[item.kind].append(item)\n    return groups",
+            not_applicable="Only inside loops, only with a key that is a name, attribute or "
+            "constant (evaluated more than once in the original). No fix: a defaultdict "
+            "creates entries on any missing-key lookup, which changes later code that expects "
+            "KeyError or tests membership after reading.",
+        ),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        # d.setdefault(k, []).append(v)
+        func = node.func
+        if not (
+            self.in_repeated_loop()
+            and isinstance(func, cst.Attribute)
+            and func.attr.value == "append"
+            and isinstance(func.value, cst.Call)
+        ):
+            return
+        inner = func.value
+        if not (
+            isinstance(inner.func, cst.Attribute)
+            and inner.func.attr.value == "setdefault"
+            and isinstance(inner.func.value, cst.Name)
+        ):
+            return
+        args = _args(inner, 2)
+        if args is None or not _empty_list(args[1]):
+            return
+        d = inner.func.value.value
+        self.report(
+            node,
+            f"Make {d} a collections.defaultdict(list) and call {d}[key].append(...): "
+            "setdefault builds a new empty list on every call",
+        )
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        if not self.in_repeated_loop():
+            return
+        stmts = list(node.body)
+        for guard, nxt in itertools.pairwise(stmts):
+            if not (isinstance(guard, cst.If) and guard.orelse is None):
+                continue
+            test = guard.test
+            if not (
+                isinstance(test, cst.Comparison)
+                and len(test.comparisons) == 1
+                and isinstance(test.comparisons[0].operator, cst.NotIn)
+                and isinstance(test.comparisons[0].comparator, cst.Name)
+            ):
+                continue
+            d = test.comparisons[0].comparator.value
+            key = test.left
+            if not _simple_key(key):
+                continue
+            init = only_statement(guard.body)
+            if not (
+                isinstance(init, cst.Assign)
+                and len(init.targets) == 1
+                and self._is_item(init.targets[0].target, d, key)
+                and _empty_list(init.value)
+            ):
+                continue
+            call = single_small(nxt)
+            if not (
+                isinstance(call, cst.Expr)
+                and isinstance(call.value, cst.Call)
+                and isinstance(call.value.func, cst.Attribute)
+                and call.value.func.attr.value == "append"
+                and self._is_item(call.value.func.value, d, key)
+            ):
+                continue
+            self.report(
+                guard,
+                f"Make {d} a collections.defaultdict(list) and just call "
+                f"{d}[{self.ctx.code(key)}].append(...)",
+                end_node=nxt,
+            )
+
+    def _is_item(self, node: cst.BaseExpression, d: str, key: cst.BaseExpression) -> bool:
+        if not (isinstance(node, cst.Subscript) and _is_name(node.value, d)):
+            return False
+        index = _single_index(node)
+        return index is not None and self.ctx.code(index) == self.ctx.code(key)
+
+
+def _simple_key(node: cst.BaseExpression) -> bool:
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return isinstance(node, cst.Name) or is_constant(node)
