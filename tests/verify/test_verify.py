@@ -211,3 +211,26 @@ def key(xs: list[int]) -> str:
     verdict = run(src, src.replace("str(len(xs))", "f'{len(xs)}'"), "key", tmp_path)
     assert verdict.status == "verified", verdict
     assert os.environ["OPENAI_API_KEY"] == "sk-test-should-not-leak"
+
+
+def test_verdicts_are_cached_across_service_instances(tmp_path: Path) -> None:
+    from hone.llm.cache import LLMCache
+    from hone.verify.service import VerificationService
+
+    case = next(c for c in CASES if c.name == "mean")
+    path = tmp_path / "module.py"
+    path.write_text(case.original)
+    request = VerifyRequest(str(path), case.original, case.wrong, case.qualname, cwd=str(tmp_path))
+
+    async def twice() -> tuple[Verdict, Verdict, int, int]:
+        first = VerificationService(LLMCache(tmp_path / "v.sqlite3"))
+        v1, v1b = await asyncio.gather(first.verify(request), first.verify(request))
+        assert v1 == v1b
+        second = VerificationService(LLMCache(tmp_path / "v.sqlite3"))  # "after a restart"
+        v2 = await second.verify(request)
+        return v1, v2, first.runs, second.runs
+
+    v1, v2, runs1, runs2 = asyncio.run(twice())
+    assert v1.status == v2.status == "rejected"
+    assert v1.reason == v2.reason
+    assert (runs1, runs2) == (1, 0)

@@ -1,0 +1,82 @@
+"""Verification as a service: bounded concurrency, and verdicts cached on disk.
+
+The cache key covers everything a verdict depends on: hone's version, the verifier child's own
+code, the function, both module texts, the recorded inputs' contents and the interpreter.  So a
+reopened file or a restarted editor reuses the verdict, and any change re-verifies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+from hone import __version__
+from hone.llm.cache import LLMCache, default_cache_dir
+from hone.verify.verifier import CHILD, Verdict, VerifyRequest, verify_rewrite
+
+log = logging.getLogger(__name__)
+
+CACHE_FILE = "verify-cache.sqlite3"
+
+# verdicts that say more about the machine at that moment than about the rewrite
+_TRANSIENT = ("took longer than", "stopped unexpectedly", "cannot start")
+
+
+def verdict_key(request: VerifyRequest) -> str:
+    h = hashlib.sha256()
+    parts = [
+        __version__,
+        hashlib.sha256(CHILD.read_bytes()).hexdigest(),
+        request.qualname,
+        request.original_source,
+        request.rewrite_source,
+        request.python,
+        str(request.generate),
+        str(request.generated_count),
+    ]
+    for path in request.recorded:
+        try:
+            parts.append(hashlib.sha256(Path(path).read_bytes()).hexdigest())
+        except OSError:
+            parts.append("missing:" + path)
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+class VerificationService:
+    def __init__(self, cache: LLMCache | None = None, *, max_concurrency: int = 1) -> None:
+        self.cache = cache if cache is not None else LLMCache(default_cache_dir() / CACHE_FILE)
+        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._inflight: dict[str, asyncio.Task[Verdict]] = {}
+        self.runs = 0  # sandbox runs actually started (tests check cache hits with it)
+
+    async def verify(self, request: VerifyRequest) -> Verdict:
+        key = verdict_key(request)
+        cached = await asyncio.to_thread(self.cache.get, key)
+        if cached is not None:
+            try:
+                return Verdict.from_json(json.loads(cached))
+            except (ValueError, TypeError):
+                log.warning("ignoring an unreadable cached verdict")
+        task = self._inflight.get(key)
+        if task is None:  # the same rewrite asked twice at once is verified once
+            task = asyncio.ensure_future(self._run(key, request))
+            self._inflight[key] = task
+            task.add_done_callback(lambda _t: self._inflight.pop(key, None))
+        return await asyncio.shield(task)
+
+    async def _run(self, key: str, request: VerifyRequest) -> Verdict:
+        async with self._semaphore:
+            self.runs += 1
+            verdict = await verify_rewrite(request)
+        if not any(t in verdict.reason for t in _TRANSIENT):
+            await asyncio.to_thread(self.cache.put, key, json.dumps(verdict.to_json()))
+        return verdict
+
+    def clear(self) -> int:
+        return self.cache.clear()
