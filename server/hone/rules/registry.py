@@ -10,6 +10,9 @@ from hone.rules.base import Rule, RuleMeta
 # One module per family of anti-patterns; add new modules here.
 RULE_MODULES: tuple[str, ...] = (
     "hone.rules.builtins_calls",
+    "hone.rules.strings",
+    "hone.rules.misc",
+    "hone.rules.bugs",
     "hone.rules.loops",
     "hone.rules.collections_rules",
 )
