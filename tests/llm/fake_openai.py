@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import re
+import select
 import socket
 import threading
 import time
@@ -203,7 +204,7 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.gate is not None:
             reply.gate.wait(MAX_HANG_SECONDS)
         if reply.hang:
-            fake._hang_event.wait(MAX_HANG_SECONDS)
+            self._hang(fake)
             self.close_connection = True
             return
         if reply.body is not None:
@@ -223,6 +224,18 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
         self._send(reply.status, payload, headers, reply.content_type)
+
+    def _hang(self, fake: FakeOpenAI) -> None:
+        """Answer nothing until released, the server stops, or the client goes away."""
+        deadline = time.monotonic() + MAX_HANG_SECONDS
+        while not fake._hang_event.wait(0.05) and time.monotonic() < deadline:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            if readable:
+                try:
+                    if not self.connection.recv(1, socket.MSG_PEEK):
+                        return  # the client closed the connection (cancelled / timed out)
+                except OSError:
+                    return
 
     def _send(self, status: int, payload: bytes, headers: dict[str, str], ctype: str) -> None:
         self.send_response(status)

@@ -36,6 +36,7 @@ from hone.lsp.convert import FIX_ALL_KIND, ClientFeatures, to_diagnostics
 from hone.lsp.feature import CommandHandler, Feature
 from hone.lsp.features.code_actions import CodeActionsFeature
 from hone.lsp.features.diagnostics import RulesFeature
+from hone.lsp.features.llm import LLMFeature
 from hone.lsp.protocol import HoneProtocol
 from hone.lsp.state import DocumentState
 
@@ -48,6 +49,7 @@ T = TypeVar("T")
 FEATURE_CLASSES: list[type[Feature]] = [
     RulesFeature,
     CodeActionsFeature,
+    LLMFeature,
 ]
 
 

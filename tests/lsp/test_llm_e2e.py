@@ -1,0 +1,289 @@
+"""LLM analysis end to end: the real server, the real ``openai`` client, the scripted endpoint.
+
+Save -> LLM diagnostics appear (merged with the rule diagnostics) -> the rewrite's code action
+applies and the document still parses; plus the manual command, progress and status, the
+"LLM off" message, stale results, cache reuse on reopen, and rules not waiting for a hanging LLM.
+Each test runs as VS Code (pull diagnostics, UTF-16) and as Neovim (push, UTF-8).
+"""
+
+from __future__ import annotations
+
+import ast
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsprotocol import types as lsp
+
+from tests.llm.fake_openai import FakeOpenAI, RecordedRequest, Reply, finding
+from tests.lsp.conftest import HoneTestClient
+
+KEY_ENV = "HONE_E2E_LLM_KEY"
+KEY = "sk-e2e-test-key-0123456789abcdefXYZ"
+LLM_SOURCE = "hone (llm)"
+
+SRC = '''\
+def dedupe(items):
+    out = []
+    for x in items:
+        if x not in out:
+            out.append(x)
+    return out
+
+
+def check(a):
+    return a == None
+'''
+
+REWRITE = "def dedupe(items):\n    return list(dict.fromkeys(items))\n"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_llm(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Inherited by the server process, which pytest-lsp starts after this fixture.
+    monkeypatch.setenv("HONE_CACHE_DIR", str(tmp_path / "llm-cache"))
+    monkeypatch.setenv(KEY_ENV, KEY)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+
+
+def _plain(value: Any) -> Any:
+    """pygls hands unknown notification params over as named tuples."""
+    if hasattr(value, "_asdict"):
+        return {k: _plain(v) for k, v in value._asdict().items()}
+    return value
+
+
+@pytest.fixture(autouse=True)
+def _capture_status(_isolated_llm: None, client: HoneTestClient) -> None:
+    """Record ``hone/status`` (installed straight into the client's handler table)."""
+
+    def on_status(params: Any) -> None:
+        client.notifications.append(("hone/status", _plain(params)))
+        client.poke()
+
+    client.protocol.fm.features["hone/status"] = on_status
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+def configure(workspace: Path, server: FakeOpenAI | None, **llm: Any) -> None:
+    """hone's settings for the workspace, through its pyproject.toml (read when a file opens)."""
+    settings = {"model": "fake-model", "apiKeyEnv": KEY_ENV, "timeoutSeconds": 5, **llm}
+    if server is not None:
+        settings["baseUrl"] = server.base_url
+    body = "\n".join(
+        f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in settings.items()
+    )
+    (workspace / "pyproject.toml").write_text(f"[tool.hone.llm]\n{body}\n")
+
+
+def dedupe_reply(request: RecordedRequest, gate: threading.Event | None = None) -> Reply:
+    if request.qualname != "dedupe":
+        return Reply.findings([])
+    return Reply.findings(
+        [
+            finding(
+                function="dedupe",
+                start_line=3,
+                end_line=5,
+                message="`x not in out` on a list makes dedupe O(n^2)",
+                rewrite=REWRITE,
+                estimated_speedup=40,
+            )
+        ],
+        gate=gate,
+    )
+
+
+def llm_diagnostics(diagnostics: list[lsp.Diagnostic]) -> list[lsp.Diagnostic]:
+    return [d for d in diagnostics if d.source == LLM_SOURCE]
+
+
+def statuses(client: HoneTestClient) -> list[str]:
+    return [p["state"] for m, p in client.notifications if m == "hone/status"]
+
+
+async def test_save_shows_llm_findings_and_the_rewrite_applies(
+    client: HoneTestClient, workspace: Path, fake: FakeOpenAI
+) -> None:
+    configure(workspace, fake)
+    fake.respond_with(dedupe_reply)
+    uri = await client.open(workspace / "mod.py", SRC)
+    rule_diags = await client.diagnostics_of(uri)
+    assert "HONE980" in {d.code for d in rule_diags}, "rule diagnostics do not wait for a save"
+    assert fake.requests == [], "nothing is sent before a save"
+
+    client.save(uri)
+    diags = await client.wait_diagnostics(uri, lambda ds: bool(llm_diagnostics(ds)))
+    [d] = llm_diagnostics(diags)
+    assert "HONE980" in {x.code for x in diags}, "merged with the rule diagnostics"
+    assert d.code == "LLM100" and "O(n^2)" in d.message and "40x faster" in d.message
+    assert d.severity == lsp.DiagnosticSeverity.Warning
+    assert (d.range.start.line, d.range.end.line) == (2, 4)
+    assert sorted(r.qualname or "" for r in fake.requests) == ["check", "dedupe"]
+    assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in fake.requests)
+
+    # progress and status
+    await client.wait_until(lambda: "idle" in statuses(client), what="hone/status idle")
+    assert "analysing" in statuses(client)
+    assert any(
+        isinstance(v, lsp.WorkDoneProgressBegin) and "analysing 2 functions" in (v.message or "")
+        for values in client.progress_reports.values()
+        for v in values
+    ), (client.progress_reports, client.notifications, [m.message for m in client.log_messages])
+    assert all(isinstance(values[-1], lsp.WorkDoneProgressEnd)
+               for values in client.progress_reports.values() if values)
+
+    # the rewrite as a code action: a suggestion, never preferred, never in fix-all
+    actions = await client.code_actions(uri, 2, 4, 2, 10)
+    [rewrite] = [a for a in actions if a.title == "Apply optimized rewrite (suggestion)"]
+    assert not rewrite.is_preferred
+    assert rewrite.kind == lsp.CodeActionKind.QuickFix
+    fix_all = await client.code_actions(uri, 0, 0, 9, 0, only=["source.fixAll"])
+    for action in fix_all:
+        assert action.edit is not None
+        new = "".join(e.new_text for e in client.edits_of(uri, action.edit))
+        assert "dict.fromkeys" not in new
+    assert rewrite.edit is not None
+    new_text = await client.apply(uri, rewrite.edit)
+    ast.parse(new_text)
+    assert new_text.startswith(REWRITE)
+    assert new_text.endswith("def check(a):\n    return a == None\n")
+    # the finding went away with the text it was about; the rule finding stayed
+    diags = await client.wait_diagnostics(uri, lambda ds: not llm_diagnostics(ds))
+    assert "HONE980" in {x.code for x in diags}
+    for message in client.messages:
+        assert KEY not in message.message
+    for message in client.log_messages:
+        assert KEY not in message.message
+
+
+async def test_no_endpoint_configured_is_said_once(
+    client: HoneTestClient, workspace: Path
+) -> None:
+    configure(workspace, None)
+    uri = await client.open(workspace / "mod.py", SRC)
+    await client.diagnostics_of(uri)
+    for _ in range(3):
+        client.save(uri)
+        await client.wait_until(lambda: "off" in statuses(client), what="hone/status off")
+    await client.replace(uri, SRC + "\n")
+    client.save(uri)
+    diags = await client.diagnostics_of(uri)
+    assert "HONE980" in {d.code for d in diags} and not llm_diagnostics(diags)
+    assert len(client.messages_matching("LLM analysis is off")) == 1
+    [message] = client.messages_matching("LLM analysis is off")
+    assert "llm.baseUrl" in message
+
+
+@pytest.mark.hone_clients("neovim")
+async def test_manual_trigger_and_commands(
+    client: HoneTestClient, workspace: Path, fake: FakeOpenAI
+) -> None:
+    configure(workspace, fake, trigger="manual")
+    fake.respond_with(dedupe_reply)
+    uri = await client.open(workspace / "mod.py", SRC)
+    await client.diagnostics_of(uri)
+    client.save(uri)
+    await client.diagnostics_of(uri)
+    assert fake.requests == [], "manual: a save sends nothing"
+    result = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command="hone.analyseFileWithLLM", arguments=[{"uri": uri}])
+    )
+    assert result["documents"] == 1 and result["sent"] == 2 and result["errors"] == []
+    await client.wait_diagnostics(uri, lambda ds: bool(llm_diagnostics(ds)))
+    # again: every function is considered, the cache answers
+    result = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command="hone.analyseFileWithLLM", arguments=[{"uri": uri}])
+    )
+    assert result["sent"] == 0 and result["cacheHits"] == 2 and len(fake.requests) == 2
+    cleared = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command="hone.clearLLMCache", arguments=[{}])
+    )
+    assert cleared == {"removed": 2}
+
+
+async def test_stale_result_is_dropped_and_rules_do_not_wait(
+    client: HoneTestClient, workspace: Path, fake: FakeOpenAI
+) -> None:
+    configure(workspace, fake)
+    gate = threading.Event()
+    fake.respond_with(lambda r: dedupe_reply(r, gate))
+    uri = await client.open(workspace / "mod.py", SRC)
+    await client.diagnostics_of(uri)
+    try:
+        client.save(uri)
+        assert await fake.wait_requests(2)
+        # edit dedupe while its request is held: rule diagnostics for the new version arrive
+        edited = SRC.replace("out = []", "out = list()").replace("a == None", "a == None or a")
+        await client.replace(uri, edited)
+        diags = await client.diagnostics_of(uri)
+        assert "HONE980" in {d.code for d in diags}
+        assert fake.in_flight >= 1, "the LLM request is still pending"
+    finally:
+        gate.set()
+    await client.wait_until(lambda: "idle" in statuses(client) or "error" in statuses(client))
+    # the result for the old dedupe text never shows up for the edited text
+    diags = await client.diagnostics_of(uri)
+    assert not llm_diagnostics(diags)
+    # saving sends the edited dedupe (and only it: check's text did change too, so both)
+    sent_before = len(fake.requests)
+    client.save(uri)
+    await client.wait_diagnostics(uri, lambda ds: bool(llm_diagnostics(ds)))
+    assert {r.qualname for r in fake.requests[sent_before:]} == {"dedupe", "check"}
+
+
+async def test_reopen_uses_the_cache(
+    client: HoneTestClient, workspace: Path, fake: FakeOpenAI
+) -> None:
+    configure(workspace, fake)
+    fake.respond_with(dedupe_reply)
+    path = workspace / "mod.py"
+    uri = await client.open(path, SRC)
+    await client.diagnostics_of(uri)
+    client.save(uri)
+    await client.wait_diagnostics(uri, lambda ds: bool(llm_diagnostics(ds)))
+    sent = len(fake.requests)
+    client.close(uri)
+    uri = await client.open(path, SRC)
+    diags = await client.wait_diagnostics(uri, lambda ds: bool(llm_diagnostics(ds)))
+    assert len(llm_diagnostics(diags)) == 1
+    client.save(uri)
+    await client.wait_until(lambda: statuses(client).count("idle") >= 1)
+    assert len(fake.requests) == sent, "reopening and saving unchanged text sends nothing"
+
+
+@pytest.mark.hone_clients("vscode")
+async def test_user_can_cancel_from_the_progress_bar(
+    client: HoneTestClient, workspace: Path, fake: FakeOpenAI
+) -> None:
+    configure(workspace, fake, timeoutSeconds=60)
+    fake.respond_with(Reply.hanging())
+    uri = await client.open(workspace / "mod.py", SRC)
+    await client.diagnostics_of(uri)
+    client.save(uri)
+    assert await fake.wait_requests(2)
+
+    def begun() -> Any:
+        return next(
+            (t for t, vs in client.progress_reports.items()
+             if any(isinstance(v, lsp.WorkDoneProgressBegin) for v in vs)),
+            None,
+        )
+
+    token = await client.wait_until(begun, what="$/progress begin")
+    client.window_work_done_progress_cancel(lsp.WorkDoneProgressCancelParams(token=token))
+    await client.wait_until(
+        lambda: isinstance(client.progress_reports[token][-1], lsp.WorkDoneProgressEnd),
+        what="$/progress end",
+    )
+    await client.wait_until(lambda: fake.in_flight == 0, what="requests closed")
+    # rules are unaffected
+    await client.replace(uri, SRC + "\n")
+    assert "HONE980" in {d.code for d in await client.diagnostics_of(uri)}
