@@ -247,6 +247,9 @@ class UnusedEnumerateIndexRule(_UnusedLoopVariable):
             "the function (or comprehension); at module level only names starting with '_' are "
             "considered, and loops in class bodies are left alone.  A start= that is not an "
             "integer literal is left alone.",
+            unsafe_because="Safe inside functions and comprehensions.  At module level the "
+            "loop no longer assigns the index name, a global that code elsewhere (another "
+            "module, a later statement) could read, so the fix is unsafe there.",
         ),
     )
 
@@ -284,7 +287,8 @@ class UnusedEnumerateIndexRule(_UnusedLoopVariable):
             end_node=it,
             fix=node_fix(
                 "Iterate without enumerate()",
-                Safety.SAFE,
+                # at module level the name is a global that another statement could read
+                Safety.UNSAFE if module_level else Safety.SAFE,
                 [target, it],
                 Replacement(target, element),
                 Replacement(it, iterable),

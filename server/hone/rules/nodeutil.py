@@ -281,6 +281,11 @@ _CONSTRUCTOR_KINDS = {
 
 SIZED_KINDS = frozenset(_CONSTRUCTOR_KINDS.values())
 
+# str/bytes methods that return the receiver's type (or raise)
+_STR_METHODS = frozenset(
+    ("join", "replace", "lower", "upper", "strip", "lstrip", "rstrip", "title", "casefold")
+)
+
 
 def expr_kind(expr: cst.BaseExpression) -> str | None:
     """The builtin type an expression certainly evaluates to (if it does not raise), or None."""
@@ -297,6 +302,14 @@ def expr_kind(expr: cst.BaseExpression) -> str | None:
     value = string_value(expr)
     if value is not None:
         return "bytes" if isinstance(value, bytes) else "str"
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value in _STR_METHODS
+    ):
+        receiver = expr_kind(expr.func.value)
+        if receiver in ("str", "bytes"):  # e.g. ", ".join(parts)
+            return receiver
     name = call_name(expr)
     if name in _CONSTRUCTOR_KINDS and not any(a.star for a in expr.args):  # type: ignore[attr-defined]
         return _CONSTRUCTOR_KINDS[name]
