@@ -24,7 +24,7 @@ KEY_ENV = "HONE_E2E_LLM_KEY"
 KEY = "sk-e2e-test-key-0123456789abcdefXYZ"
 LLM_SOURCE = "hone (llm)"
 
-SRC = '''\
+SRC = """\
 def dedupe(items):
     out = []
     for x in items:
@@ -35,7 +35,7 @@ def dedupe(items):
 
 def check(a):
     return a == None
-'''
+"""
 
 REWRITE = "def dedupe(items):\n    return list(dict.fromkeys(items))\n"
 
@@ -137,8 +137,11 @@ async def test_save_shows_llm_findings_and_the_rewrite_applies(
         for values in client.progress_reports.values()
         for v in values
     ), (client.progress_reports, client.notifications, [m.message for m in client.log_messages])
-    assert all(isinstance(values[-1], lsp.WorkDoneProgressEnd)
-               for values in client.progress_reports.values() if values)
+    assert all(
+        isinstance(values[-1], lsp.WorkDoneProgressEnd)
+        for values in client.progress_reports.values()
+        if values
+    )
 
     # the rewrite as a code action: a suggestion, never preferred, never in fix-all
     actions = await client.code_actions(uri, 2, 4, 2, 10)
@@ -164,9 +167,7 @@ async def test_save_shows_llm_findings_and_the_rewrite_applies(
         assert KEY not in message.message
 
 
-async def test_no_endpoint_configured_is_said_once(
-    client: HoneTestClient, workspace: Path
-) -> None:
+async def test_no_endpoint_configured_is_said_once(client: HoneTestClient, workspace: Path) -> None:
     configure(workspace, None)
     uri = await client.open(workspace / "mod.py", SRC)
     await client.diagnostics_of(uri)
@@ -272,8 +273,11 @@ async def test_user_can_cancel_from_the_progress_bar(
 
     def begun() -> Any:
         return next(
-            (t for t, vs in client.progress_reports.items()
-             if any(isinstance(v, lsp.WorkDoneProgressBegin) for v in vs)),
+            (
+                t
+                for t, vs in client.progress_reports.items()
+                if any(isinstance(v, lsp.WorkDoneProgressBegin) for v in vs)
+            ),
             None,
         )
 
