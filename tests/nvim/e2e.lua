@@ -446,16 +446,14 @@ local function main()
     local client = state.client
     local before = #rec.configuration
     local new = { hone = { rules = { severity = { HONE201 = 'hint' } } } }
-    -- 0.10+: client.settings; older: client.config.settings (the table workspace/configuration reads)
-    if client.settings then
-      client.settings.hone = new.hone
-    end
-    client.config.settings.hone = new.hone
+    -- as the README says: 0.10+ reads client.settings, older client.config.settings
+    local tbl = has('nvim-0.10') and client.settings or client.config.settings
+    tbl.hone = new.hone
     settings = new
     if has('nvim-0.11') then
-      client:notify('workspace/didChangeConfiguration', { settings = new })
+      client:notify('workspace/didChangeConfiguration', { settings = tbl })
     else
-      client.notify('workspace/didChangeConfiguration', { settings = new })
+      client.notify('workspace/didChangeConfiguration', { settings = tbl })
     end
     wait_for('HONE201 as a hint', function()
       local d = hone_diagnostics(state.buf, 'HONE201')[1]
