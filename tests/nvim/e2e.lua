@@ -165,6 +165,13 @@ local SOURCE = table.concat({
   '    return ("价格 💶", sorted(prices)[0])',
   '',
   '',
+  'def squares(xs):',
+  '    out = []',
+  '    for x in xs:',
+  '        out.append(x * x)',
+  '    return out',
+  '',
+  '',
   'def busy():',
   '    total = 0',
   '    for i in range(1_000_000):',
@@ -173,17 +180,22 @@ local SOURCE = table.concat({
   '',
   '',
   'def main():',
-  '    print(cheapest([3, 1, 2]), busy())',
+  '    print(cheapest([3, 1, 2]), squares([1, 2]), busy())',
   '',
   '',
   'if __name__ == "__main__":',
   '    main()',
   '',
 }, '\n')
-local BUSY_LINE, BUSY_LOOP, MAIN_LINE, GUARD_LINE = 7, { 9, 10 }, 14, 18 -- 0-based
 local FINDING_LINE = 4 -- 0-based
 local FIXED_LINE = '    return ("价格 💶", min(prices))'
+-- after the unsafe quick fix (HONE201), then after "Fix all safe hone issues" (HONE101)
 local EXPECTED = SOURCE:gsub('sorted%(prices%)%[0%]', 'min(prices)', 1)
+local EXPECTED_ALL = EXPECTED:gsub(
+  '    out = %[%]\n    for x in xs:\n        out%.append%(x %* x%)\n',
+  '    out = [x * x for x in xs]\n',
+  1
+)
 
 local function write_file(path, text)
   local f = assert(io.open(path, 'wb'))
@@ -242,6 +254,16 @@ local function hone_diagnostics(buf, code)
     end
   end
   return found
+end
+
+--- 0-based number of the buffer line that starts with `prefix`
+local function line_of(prefix)
+  for i, l in ipairs(vim.api.nvim_buf_get_lines(state.buf, 0, -1, false)) do
+    if l:sub(1, #prefix) == prefix then
+      return i - 1
+    end
+  end
+  error({ msg = 'no line starting with ' .. prefix .. ' in the buffer' })
 end
 
 local function lens_at(line, pred)
@@ -340,6 +362,7 @@ local function main()
   vim.fn.mkdir(project .. '/pkg', 'p')
   write_file(project .. '/pyproject.toml', '[project]\nname = "e2e"\nversion = "0"\n')
   local path = project .. '/pkg/slow.py'
+  state.path = path
   write_file(path, SOURCE)
 
   require('vim.lsp.log').set_level('debug')
@@ -511,15 +534,46 @@ local function main()
     end)
   end)
 
+  step('"Fix all safe hone issues" (source.fixAll.hone) applied, saved', function()
+    wait_for('a HONE101 diagnostic', function()
+      return #hone_diagnostics(state.buf, 'HONE101') > 0
+    end)
+    local before = #rec.select
+    state.choose = 'Fix all safe hone issues'
+    if has('nvim-0.8') then
+      -- the README's keymap, as is
+      vim.lsp.buf.code_action({ context = { only = { 'source.fixAll.hone' }, diagnostics = {} }, apply = true })
+    else
+      vim.lsp.buf.code_action({ only = { 'source.fixAll.hone' }, diagnostics = {} })
+      wait_for('the code action menu', function()
+        return #rec.select > before
+      end)
+    end
+    local function text()
+      return table.concat(vim.api.nvim_buf_get_lines(state.buf, 0, -1, false), '\n') .. '\n'
+    end
+    wait_for('the safe fixes to land in the buffer', function()
+      return text() == EXPECTED_ALL
+    end, nil, function()
+      return 'the buffer is\n' .. text()
+    end)
+    vim.cmd('silent write')
+    local disk = read_file(state.path)
+    check(disk == EXPECTED_ALL, 'file on disk after :write:\n%s', tostring(disk))
+    wait_for('HONE101 to disappear', function()
+      return #hone_diagnostics(state.buf, 'HONE101') == 0
+    end)
+  end)
+
   step('code lenses: "Run with timing" on functions and the main guard', function()
-    wait_lens('a run lens above busy()', BUSY_LINE, run_lens('busy'))
-    wait_lens('a run lens above main()', MAIN_LINE, run_lens('main'))
-    wait_lens('a run lens on the __main__ guard', GUARD_LINE, run_lens(nil))
+    wait_lens('a run lens above busy()', line_of('def busy'), run_lens('busy'))
+    wait_lens('a run lens above main()', line_of('def main'), run_lens('main'))
+    wait_lens('a run lens on the __main__ guard', line_of('if __name__'), run_lens(nil))
   end)
 
   step('run main() with timing via its code lens', function()
     local count, messages = #rec.reports, #rec.show_message
-    vim.api.nvim_win_set_cursor(0, { MAIN_LINE + 1, 0 })
+    vim.api.nvim_win_set_cursor(0, { line_of('def main') + 1, 0 })
     state.choose = '▶ Run main()'
     vim.lsp.codelens.run()
     local report = wait_report('the timing report of main()', count)
@@ -528,7 +582,7 @@ local function main()
     check(r.exit_code == 0, 'main() exited with %s: %s', tostring(r.exit_code), tostring(r.stderr))
     -- the run used the fixed text: min() of [3, 1, 2]
     check(
-      type(r.stdout) == 'string' and r.stdout:find("('价格 💶', 1)", 1, true) == 1,
+      type(r.stdout) == 'string' and r.stdout:find("('价格 💶', 1) [1, 4]", 1, true) == 1,
       'unexpected output of main(): %q',
       tostring(r.stdout)
     )
@@ -558,12 +612,13 @@ local function main()
   end)
 
   step('timing shown as code lenses and hint diagnostics', function()
-    wait_lens('a timing lens above busy()', BUSY_LINE, function(cmd)
+    local busy_loop = { line_of('    for i in range'), line_of('        total +=') }
+    wait_lens('a timing lens above busy()', line_of('def busy'), function(cmd)
       return cmd.command == 'hone.showTimingReport' and cmd.title:find('self', 1, true) ~= nil
     end)
     wait_for('a TIME001 hint on the loop of busy()', function()
       for _, d in ipairs(hone_diagnostics(state.buf, 'TIME001')) do
-        if d.severity == vim.diagnostic.severity.HINT and vim.tbl_contains(BUSY_LOOP, d.lnum) then
+        if d.severity == vim.diagnostic.severity.HINT and vim.tbl_contains(busy_loop, d.lnum) then
           return true
         end
       end
