@@ -142,7 +142,9 @@ function M.setup(opts)
   })
   -- buffers opened before setup() ran
   for _, buf in ipairs(vim.api.nvim_list_bufs()) do
-    if vim.api.nvim_buf_is_loaded(buf) and vim.tbl_contains(opts.filetypes, vim.bo[buf].filetype) then
+    if
+      vim.api.nvim_buf_is_loaded(buf) and vim.tbl_contains(opts.filetypes, vim.bo[buf].filetype)
+    then
       M.attach(buf, opts)
     end
   end

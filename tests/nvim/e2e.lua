@@ -77,7 +77,11 @@ local function dump_state()
   add('progress', rec.progress)
   local reports = {}
   for i, r in ipairs(rec.reports) do
-    reports[i] = { summary = r.summary, ['function'] = r.report and r.report['function'], stdout = r.report and r.report.stdout }
+    reports[i] = {
+      summary = r.summary,
+      ['function'] = r.report and r.report['function'],
+      stdout = r.report and r.report.stdout,
+    }
   end
   add('timing reports', reports)
   if state.buf and vim.api.nvim_buf_is_valid(state.buf) then
@@ -89,7 +93,10 @@ local function dump_state()
   end
   local clients = {}
   for _, c in pairs(vim.lsp.get_clients and vim.lsp.get_clients() or vim.lsp.get_active_clients()) do
-    table.insert(clients, { id = c.id, name = c.name, stopped = is_stopped(c), encoding = c.offset_encoding })
+    table.insert(
+      clients,
+      { id = c.id, name = c.name, stopped = is_stopped(c), encoding = c.offset_encoding }
+    )
   end
   add('clients', clients)
   add('messages', vim.fn.execute('messages'))
@@ -129,7 +136,9 @@ local function wait_for(what, predicate, timeout, explain)
   end
   if not ok then
     local seen = explain and (': ' .. explain()) or ''
-    error({ msg = string.format('timed out after %d ms waiting for %s%s', timeout or TIMEOUT, what, seen) })
+    error({
+      msg = string.format('timed out after %d ms waiting for %s%s', timeout or TIMEOUT, what, seen),
+    })
   end
   return elapsed_ms(t)
 end
@@ -299,7 +308,9 @@ end
 local function run_lens(fn_name)
   return function(cmd)
     local arg = cmd.arguments and cmd.arguments[1]
-    return cmd.command == 'hone.runWithTiming' and type(arg) == 'table' and arg['function'] == fn_name
+    return cmd.command == 'hone.runWithTiming'
+      and type(arg) == 'table'
+      and arg['function'] == fn_name
   end
 end
 
@@ -423,7 +434,10 @@ local function main()
     end)
     local d = hone_diagnostics(state.buf, 'HONE201')[1]
     check(
-      d.lnum == FINDING_LINE and d.col == start_byte and d.end_lnum == FINDING_LINE and d.end_col == end_byte,
+      d.lnum == FINDING_LINE
+        and d.col == start_byte
+        and d.end_lnum == FINDING_LINE
+        and d.end_col == end_byte,
       'HONE201 is at %d:%d-%d:%d (byte columns), expected %d:%d-%d:%d',
       d.lnum,
       d.col,
@@ -440,24 +454,38 @@ local function main()
     -- Neovim >= 0.8 answers workspace/configuration; 0.7 does not advertise it, so the legacy
     -- helper pushes the settings with didChangeConfiguration (they may arrive after the first
     -- analysis: wait for the re-analysis)
-    wait_for('HONE201 as an error', function()
-      local d = hone_diagnostics(state.buf, 'HONE201')[1]
-      return d and d.severity == vim.diagnostic.severity.ERROR
-    end, nil, function()
-      local d = hone_diagnostics(state.buf, 'HONE201')[1]
-      return string.format('its severity stays %s, settings.hone.rules.severity was not applied', tostring(d and d.severity))
-    end)
+    wait_for(
+      'HONE201 as an error',
+      function()
+        local d = hone_diagnostics(state.buf, 'HONE201')[1]
+        return d and d.severity == vim.diagnostic.severity.ERROR
+      end,
+      nil,
+      function()
+        local d = hone_diagnostics(state.buf, 'HONE201')[1]
+        return string.format(
+          'its severity stays %s, settings.hone.rules.severity was not applied',
+          tostring(d and d.severity)
+        )
+      end
+    )
   end)
 
   step('settings answered via workspace/configuration', function()
     local caps = vim.lsp.protocol.make_client_capabilities()
     if not (caps.workspace and caps.workspace.configuration) then
-      return 'Neovim ' .. state.version .. ' does not advertise workspace/configuration (settings are pushed)'
+      return 'Neovim '
+        .. state.version
+        .. ' does not advertise workspace/configuration (settings are pushed)'
     end
     local answered = false
     for _, r in ipairs(rec.configuration) do
       for i, item in ipairs(r.items or {}) do
-        if item.section == 'hone' and type(r.response) == 'table' and type(r.response[i]) == 'table' then
+        if
+          item.section == 'hone'
+          and type(r.response) == 'table'
+          and type(r.response[i]) == 'table'
+        then
           answered = answered or vim.deep_equal(r.response[i], settings.hone)
         end
       end
@@ -478,22 +506,34 @@ local function main()
     else
       client.notify('workspace/didChangeConfiguration', { settings = tbl })
     end
-    wait_for('HONE201 as a hint', function()
-      local d = hone_diagnostics(state.buf, 'HONE201')[1]
-      return d and d.severity == vim.diagnostic.severity.HINT
-    end, nil, function()
-      local d = hone_diagnostics(state.buf, 'HONE201')[1]
-      return 'its severity is ' .. tostring(d and d.severity)
-    end)
+    wait_for(
+      'HONE201 as a hint',
+      function()
+        local d = hone_diagnostics(state.buf, 'HONE201')[1]
+        return d and d.severity == vim.diagnostic.severity.HINT
+      end,
+      nil,
+      function()
+        local d = hone_diagnostics(state.buf, 'HONE201')[1]
+        return 'its severity is ' .. tostring(d and d.severity)
+      end
+    )
     local caps = vim.lsp.protocol.make_client_capabilities()
     if caps.workspace and caps.workspace.configuration then
-      check(#rec.configuration > before, 'hone applied new settings without asking workspace/configuration')
+      check(
+        #rec.configuration > before,
+        'hone applied new settings without asking workspace/configuration'
+      )
     end
   end)
 
   step('no setting rejected', function()
     for _, m in ipairs(rec.show_message) do
-      check(not tostring(m.message):find('invalid setting', 1, true), 'hone rejected a setting: %s', m.message)
+      check(
+        not tostring(m.message):find('invalid setting', 1, true),
+        'hone rejected a setting: %s',
+        m.message
+      )
     end
   end)
 
@@ -513,10 +553,20 @@ local function main()
         title = t
       end
     end
-    check(title ~= nil, 'no "%s" in the code action menu: %s', state.choose, vim.inspect(menu.titles))
-    check(title:find('unsafe', 1, true) ~= nil, 'the fix is unsafe but its title does not say so: %q', title)
+    check(
+      title ~= nil,
+      'no "%s" in the code action menu: %s',
+      state.choose,
+      vim.inspect(menu.titles)
+    )
+    check(
+      title:find('unsafe', 1, true) ~= nil,
+      'the fix is unsafe but its title does not say so: %q',
+      title
+    )
     wait_for('the edit to land in the buffer', function()
-      return vim.api.nvim_buf_get_lines(state.buf, FINDING_LINE, FINDING_LINE + 1, false)[1] == FIXED_LINE
+      return vim.api.nvim_buf_get_lines(state.buf, FINDING_LINE, FINDING_LINE + 1, false)[1]
+        == FIXED_LINE
     end)
     local text = table.concat(vim.api.nvim_buf_get_lines(state.buf, 0, -1, false), '\n') .. '\n'
     check(text == EXPECTED, 'buffer after the fix differs from the expected text:\n%s', text)
@@ -525,7 +575,12 @@ local function main()
   step('save: file on disk is exactly the fixed text', function()
     vim.cmd('silent write')
     local disk = read_file(path)
-    check(disk == EXPECTED, 'file on disk after :write:\n%s\nexpected:\n%s', tostring(disk), EXPECTED)
+    check(
+      disk == EXPECTED,
+      'file on disk after :write:\n%s\nexpected:\n%s',
+      tostring(disk),
+      EXPECTED
+    )
   end)
 
   step('HONE201 gone after the edit', function()
@@ -542,7 +597,10 @@ local function main()
     state.choose = 'Fix all safe hone issues'
     if has('nvim-0.8') then
       -- the README's keymap, as is
-      vim.lsp.buf.code_action({ context = { only = { 'source.fixAll.hone' }, diagnostics = {} }, apply = true })
+      vim.lsp.buf.code_action({
+        context = { only = { 'source.fixAll.hone' }, diagnostics = {} },
+        apply = true,
+      })
     else
       vim.lsp.buf.code_action({ only = { 'source.fixAll.hone' }, diagnostics = {} })
       wait_for('the code action menu', function()
@@ -552,11 +610,16 @@ local function main()
     local function text()
       return table.concat(vim.api.nvim_buf_get_lines(state.buf, 0, -1, false), '\n') .. '\n'
     end
-    wait_for('the safe fixes to land in the buffer', function()
-      return text() == EXPECTED_ALL
-    end, nil, function()
-      return 'the buffer is\n' .. text()
-    end)
+    wait_for(
+      'the safe fixes to land in the buffer',
+      function()
+        return text() == EXPECTED_ALL
+      end,
+      nil,
+      function()
+        return 'the buffer is\n' .. text()
+      end
+    )
     vim.cmd('silent write')
     local disk = read_file(state.path)
     check(disk == EXPECTED_ALL, 'file on disk after :write:\n%s', tostring(disk))
@@ -605,7 +668,8 @@ local function main()
     local began, ended = false, false
     for _, p in ipairs(rec.progress) do
       local v = p.value or {}
-      began = began or (v.kind == 'begin' and tostring(v.title):find('running slow.py', 1, true) ~= nil)
+      began = began
+        or (v.kind == 'begin' and tostring(v.title):find('running slow.py', 1, true) ~= nil)
       ended = ended or (began and v.kind == 'end')
     end
     check(began and ended, 'no begin/end $/progress for the run')
@@ -629,7 +693,11 @@ local function main()
     local count = #rec.reports
     vim.cmd('HoneRunWithTiming busy')
     local r = wait_report('the timing report of busy()', count).report
-    check(r['function'] == 'busy' and r.exit_code == 0, 'unexpected report of %s', vim.inspect(r['function']))
+    check(
+      r['function'] == 'busy' and r.exit_code == 0,
+      'unexpected report of %s',
+      vim.inspect(r['function'])
+    )
   end)
 
   step('hone.runWithTiming reply, and its error for a bad function', function()
@@ -676,6 +744,14 @@ end)
 if not ok then
   fail(err)
 else
-  out(string.format('E2E OK: Neovim %s, %s, %d ms, %d step(s) skipped', state.version, state.encoding or '?', elapsed_ms(), #state.skipped))
+  out(
+    string.format(
+      'E2E OK: Neovim %s, %s, %d ms, %d step(s) skipped',
+      state.version,
+      state.encoding or '?',
+      elapsed_ms(),
+      #state.skipped
+    )
+  )
   vim.cmd('qall!')
 end
