@@ -14,7 +14,9 @@ Reusable helpers for other features' e2e tests live on :class:`HoneTestClient`::
         client.apply(uri, actions[0].edit)                   # and sent as didChange
 
 Customise the session with ``@pytest.mark.hone_session(initialization_options=...,
-configuration=..., folders=[...])`` and restrict it with ``@pytest.mark.hone_clients("neovim")``.
+configuration={"ws": {...}, "other": {...}}, folders=["other"], capabilities=fn)`` (configuration
+keys are folder names next to ``workspace``, "" for the global scope; ``fn(caps)`` adjusts the
+editor's capabilities) and restrict it with ``@pytest.mark.hone_clients("neovim")``.
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ TIMEOUT_S = 20.0
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "hone_session(initialization_options=None, configuration=None, folders=None): "
+        "hone_session(initialization_options=None, configuration=None, folders=None, "
+        "capabilities=None): "
         "customise the e2e session",
     )
     config.addinivalue_line("markers", "hone_clients(*names): run only with these clients")
@@ -195,6 +198,7 @@ class HoneTestClient(LanguageClient):
         self.versions: dict[str, int] = {}
         self.published: dict[str, tuple[int | None, list[lsp.Diagnostic]]] = {}
         self.publish_count: dict[str, int] = {}
+        self.publish_history: dict[str, list[tuple[int | None, list[lsp.Diagnostic]]]] = {}
         self.registrations: list[lsp.Registration] = []
         self.notifications: list[tuple[str, Any]] = []
         self.init_result: lsp.InitializeResult | None = None
@@ -428,6 +432,9 @@ def _make_client() -> HoneTestClient:
         c.diagnostics[params.uri] = params.diagnostics
         c.published[params.uri] = (params.version, list(params.diagnostics))
         c.publish_count[params.uri] = c.publish_count.get(params.uri, 0) + 1
+        c.publish_history.setdefault(params.uri, []).append(
+            (params.version, list(params.diagnostics))
+        )
         c.poke()
 
     def register(c: HoneTestClient, params: lsp.RegistrationParams) -> None:
@@ -450,9 +457,12 @@ def _make_client() -> HoneTestClient:
     }
     register_lsp_features(client, features)
     for method in ("hone/status", "hone/timingReport"):
-        client.feature(method)(
-            lambda c, params, m=method: (c.notifications.append((m, params)), c.poke())  # type: ignore[misc]
-        )
+
+        def record(ls: HoneTestClient, params: Any, method: str = method) -> None:
+            ls.notifications.append((method, params))
+            ls.poke()
+
+        client.feature(method)(record)
     return client
 
 
@@ -485,9 +495,12 @@ async def client(lsp_client: HoneTestClient, request: pytest.FixtureRequest, wor
         scope_uri = "" if scope == "" else from_fs_path(str(workspace.parent / scope))
         lsp_client.set_configuration(value, section="hone", scope_uri=scope_uri)
     lsp_client.name = request.param
+    caps = capabilities(request.param)
+    if "capabilities" in options:
+        options["capabilities"](caps)  # a function adjusting the editor's capabilities
     lsp_client.init_result = await lsp_client.initialize_session(
         lsp.InitializeParams(
-            capabilities=capabilities(request.param),
+            capabilities=caps,
             client_info=lsp.ClientInfo(name=f"hone-tests ({request.param})"),
             root_uri=from_fs_path(str(workspace)),
             workspace_folders=[

@@ -97,7 +97,9 @@ class HoneProtocol(LanguageServerProtocol):
         method = message.get("method")
         msg_id = message.get("id")
         reason = _describe(exc)
-        if "method" in message and "id" in message:
+        if "method" in message and "id" in message and not self._handles(str(method)):
+            self._send_error(msg_id, lsp.ErrorCodes.MethodNotFound, f"unknown method: {method}")
+        elif "method" in message and "id" in message:
             log.warning("invalid params for %s (id %r): %s", method, msg_id, reason)
             self._send_error(
                 msg_id, lsp.ErrorCodes.InvalidParams, f"invalid params for {method}: {reason}"
@@ -112,6 +114,9 @@ class HoneProtocol(LanguageServerProtocol):
                 future.set_exception(ValueError(f"malformed response from the client: {reason}"))
         else:
             log.warning("ignoring a malformed message: %s", reason)
+
+    def _handles(self, method: str) -> bool:
+        return method in self.fm.builtin_features or method in self.fm.features
 
     def _send_error(self, msg_id: int | str | None, code: int, message: str) -> None:
         # A raw dict so that ``"id": null`` is kept (JSON-RPC requires it when the id is unknown).
