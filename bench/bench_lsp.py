@@ -102,7 +102,11 @@ def big_file() -> str:
 
 def files() -> dict[str, str]:
     argparse_src = Path(argparse.__file__).read_text()
-    return {"small (~50 lines)": SMALL, "argparse.py (~2,600)": argparse_src, "~10,000 lines": big_file()}
+    return {
+        "small (~50 lines)": SMALL,
+        "argparse.py (~2,600)": argparse_src,
+        "~10,000 lines": big_file(),
+    }
 
 
 def probe_line(text: str) -> tuple[int, str]:
@@ -214,10 +218,21 @@ def bench_one(name: str, label: str, text: str, n_edits: int, workdir: Path) -> 
             # pylsp "with pyflakes": the linter the issue compares against, nothing else
             plugins = {
                 p: {"enabled": False}
-                for p in ("pycodestyle", "mccabe", "pydocstyle", "autopep8", "yapf", "pylint", "flake8", "rope_autoimport")
+                for p in (
+                    "pycodestyle",
+                    "mccabe",
+                    "pydocstyle",
+                    "autopep8",
+                    "yapf",
+                    "pylint",
+                    "flake8",
+                    "rope_autoimport",
+                )
             }
             plugins["pyflakes"] = {"enabled": True}
-            proc.notify("workspace/didChangeConfiguration", {"settings": {"pylsp": {"plugins": plugins}}})
+            proc.notify(
+                "workspace/didChangeConfiguration", {"settings": {"pylsp": {"plugins": plugins}}}
+            )
 
         def fresh(version: int, token: str) -> Any:
             def pred(msg: dict[str, Any]) -> bool:
@@ -312,16 +327,25 @@ def main() -> int:
         for label, text in files().items():
             print(f"\n== {label}: {text.count(chr(10)) + 1} lines")
             for name in servers:
-                n = args.edits if name != "pylsp" or len(text) < 200_000 else max(10, args.edits // 3)
+                n = (
+                    args.edits
+                    if name != "pylsp" or len(text) < 200_000
+                    else max(10, args.edits // 3)
+                )
                 fig = bench_one(name, label, text, n, Path(tmp))
                 results.append(fig)
                 print(
                     f"  {name:6} init {fig.initialize_ms:7.0f} ms | open {fig.open_ms:7.0f} ms | "
                     f"edit median {fig.edit_median_ms:7.1f} ms p95 {fig.edit_p95_ms:7.1f} ms "
                     f"({fig.edits} edits) | codeAction {fig.code_action_ms:6.1f} ms | "
-                    f"peak RSS {fig.peak_rss_mb:6.1f} MB" + (f" | ERR {fig.errors}" if fig.errors else "")
+                    f"peak RSS {fig.peak_rss_mb:6.1f} MB"
+                    + (f" | ERR {fig.errors}" if fig.errors else "")
                 )
-            hone = next(f for f in results if f.server == "hone" and f.file == label) if "hone" in servers else None
+            hone = (
+                next(f for f in results if f.server == "hone" and f.file == label)
+                if "hone" in servers
+                else None
+            )
             if hone:
                 for peer in (f for f in results if f.file == label and f.server != "hone"):
                     print(
