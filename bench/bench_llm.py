@@ -139,12 +139,13 @@ def replace_in_function(text: str, qualname: str, old: str, new: str) -> str:
 
 def responder(request: RecordedRequest) -> Reply:
     """Some functions get a finding with a rewrite, as a real model would (some of the time)."""
-    name = request.qualname or ""
-    if name.endswith("find") or name.endswith("_3"):
-        return Reply.findings(
-            [finding(function=name, start_line=2, message="nested loop: O(n*m) lookup")]
-        )
-    return Reply.findings([])
+    return Reply.findings(
+        [
+            finding(function=name, start_line=2, message="nested loop: O(n*m) lookup")
+            for name in request.qualnames
+            if name.endswith("find") or name.endswith("_3")
+        ]
+    )
 
 
 async def token_session(saves: int, workdir: Path) -> dict[str, Any]:

@@ -109,6 +109,7 @@ def finding(
 
 
 _QUALNAME_RE = re.compile(r"Review the function `([^`]+)`")
+_BATCH_RE = re.compile(r"^## Function `([^`]+)`$", re.MULTILINE)
 
 
 @dataclass
@@ -147,8 +148,17 @@ class RecordedRequest:
 
     @property
     def qualname(self) -> str | None:
+        """The function reviewed by a single-function request (None for a batch)."""
         m = _QUALNAME_RE.search(self.user_text)
         return m.group(1) if m else None
+
+    @property
+    def qualnames(self) -> list[str]:
+        """Every function in the request (one for a single-function request)."""
+        batch = _BATCH_RE.findall(self.user_text)
+        if batch:
+            return batch
+        return [self.qualname] if self.qualname else []
 
 
 class _Handler(BaseHTTPRequestHandler):

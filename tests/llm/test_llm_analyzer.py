@@ -101,10 +101,17 @@ def dedupe_finding(gate: threading.Event | None = None, **kw: object) -> Reply:
     return Reply.findings([finding(**args)], gate=gate)  # type: ignore[arg-type]
 
 
-def analyzer(tmp_path: Path, sink: Sink | None = None, **kw: object) -> LLMAnalyzer:
+def analyzer(
+    tmp_path: Path, sink: Sink | None = None, *, batch: bool = True, **kw: object
+) -> LLMAnalyzer:
     cache = LLMCache(tmp_path / "cache.sqlite3")
     factory = lambda cfg: Provider(cfg, environ={}, **kw)  # type: ignore[arg-type]  # noqa: E731
-    return LLMAnalyzer(cache, sink=sink or Sink(), provider_factory=factory)
+    return LLMAnalyzer(
+        cache,
+        sink=sink or Sink(),
+        provider_factory=factory,
+        batch_max_functions=8 if batch else 1,
+    )
 
 
 def only(findings: list[Finding]) -> Finding:
@@ -349,7 +356,7 @@ async def test_hanging_endpoint_times_out_then_breaker_stops_sending(
     src = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(6))
     fake.respond_with(Reply.hanging())
     sink = Sink()
-    an = analyzer(tmp_path, sink, breaker_threshold=3)
+    an = analyzer(tmp_path, sink, batch=False, breaker_threshold=3)
     report = await an.analyse(URI, 1, src, config(fake, timeout=0.3, concurrency=1))
     assert report.failed == 6 and report.completed == 0
     assert len(fake.requests) == 3, "after 3 timeouts nothing more is sent"
@@ -461,7 +468,7 @@ async def test_concurrency_limit_across_functions(fake: FakeOpenAI, tmp_path: Pa
     src = "".join(f"def f{i}(x):\n    return x * {i}\n\n\n" for i in range(8))
     gate = threading.Event()
     fake.respond_with(lambda r: Reply.findings([], gate=gate))
-    an = analyzer(tmp_path)
+    an = analyzer(tmp_path, batch=False)
     try:
         task = asyncio.create_task(an.analyse(URI, 1, src, config(fake, concurrency=3)))
         assert await fake.wait_in_flight(3)
@@ -520,3 +527,82 @@ async def test_reopening_restores_from_the_cache_without_sending(
     assert report.sent == 1 and report.unchanged == 2
     assert await an2.restore_from_cache(URI, 1, edited, config(None)) == 0
     await an2.aclose()
+
+
+BATCH_SRC = (
+    "import json\n\n\n"
+    + "".join(f"def f{i}(x):\n    return json.dumps(x) * {i}\n\n\n" for i in range(5))
+    + (
+        'def login(user, password="s3cret-Passw0rd"):\n'
+        "    for _ in range(3):\n"
+        '        ok = check(user, "s3cret-Passw0rd")\n'
+        "    return ok\n"
+    )
+)
+
+LOGIN_REWRITE = (
+    'def login(user, password="HONE_REDACTED_{n}"):\n    return check(user, "HONE_REDACTED_{n}")\n'
+)
+
+
+async def test_many_misses_are_batched_and_cached_per_function(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    def respond(request: RecordedRequest) -> Reply:
+        # the batch's placeholder numbering is whatever the request shows
+        n = request.user_text.split("HONE_REDACTED_")[1][0]
+        return Reply.findings(
+            [
+                finding(function="f1", start_line=2, message="one"),
+                finding(
+                    function="login",
+                    start_line=2,
+                    end_line=3,
+                    message="loop",
+                    rewrite=LOGIN_REWRITE.format(n=n),
+                ),
+                finding(function="nobody", start_line=1, message="lost"),
+            ]
+        )
+
+    fake.respond_with(respond)
+    an = analyzer(tmp_path)
+    report = await an.analyse(URI, 1, BATCH_SRC, config(fake))
+    assert (report.functions, report.sent, report.requests, report.completed) == (6, 6, 1, 6)
+    [request] = fake.requests
+    assert request.qualnames == ["f0", "f1", "f2", "f3", "f4", "login"]
+    assert request.user_text.count("import json") == 1, "imports sent once per batch"
+    assert "s3cret-Passw0rd" not in fake.received_text()
+    found = {f.function: f for f in an.findings(URI, BATCH_SRC, fns(BATCH_SRC))}
+    assert set(found) == {"f1", "login"}
+    assert found["f1"].span.start.line == fns(BATCH_SRC)[1].start_line + 1
+    login = found["login"]
+    assert login.fix is not None
+    assert login.fix.edits[0].new_text.count('"s3cret-Passw0rd"') == 2
+    await an.aclose()
+    # every function was cached under its own prompt: a restart finds them all
+    again = analyzer(tmp_path)
+    report = await again.analyse(URI, 1, BATCH_SRC, config(fake))
+    assert (report.cache_hits, report.sent) == (6, 0) and len(fake.requests) == 1
+    assert {f.function for f in again.findings(URI, BATCH_SRC, fns(BATCH_SRC))} == {"f1", "login"}
+    await again.aclose()
+
+
+async def test_a_batch_whose_functions_all_changed_is_cancelled(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    gate = threading.Event()
+    fake.respond_with(lambda r: Reply.findings([], gate=gate))
+    an = analyzer(tmp_path)
+    try:
+        task = asyncio.create_task(an.analyse(URI, 1, BATCH_SRC, config(fake, timeout=30)))
+        assert await fake.wait_requests(1)
+        edited = BATCH_SRC.replace("return json.dumps(x)", "return json.dumps(x, indent=1)")
+        edited = edited.replace("return ok", "return bool(ok)")
+        assert an.supersede(URI, fns(edited)) == 6
+        report = await task
+        assert report.completed == 0 and report.failed == 0
+        assert an.provider(config(fake, timeout=30)).stats.succeeded == 0
+    finally:
+        gate.set()
+    await an.aclose()

@@ -23,8 +23,8 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
@@ -37,15 +37,19 @@ from hone.llm.prompt import (
     PROMPT_VERSION,
     FunctionPrompt,
     ModuleContext,
+    build_batch_prompt,
     build_module_context,
     build_prompt,
     top_level_functions,
 )
 from hone.llm.provider import ErrorKind, LLMConfig, Provider, ProviderError, estimate_tokens
+from hone.llm.redact import PLACEHOLDER_PREFIX
 from hone.llm.rewrite import Rewrite, RewriteRejected, validate_rewrite
-from hone.llm.schema import ReplyError, ReplyFinding, validate_reply
+from hone.llm.schema import ParsedReply, ReplyError, ReplyFinding, validate_reply
 
 log = logging.getLogger(__name__)
+
+_PLACEHOLDER_RE = re.compile(PLACEHOLDER_PREFIX + r"\d+")
 
 SOURCE = "hone (llm)"
 # The LSP layer appends " (suggestion)" for Safety.SUGGESTION fixes.
@@ -56,6 +60,13 @@ CODES: dict[Category, str] = {
     Category.SECURITY: "LLM300",
     Category.MAINTAINABILITY: "LLM400",
 }
+# When at least BATCH_THRESHOLD functions miss the cache at once (opening a big file, the manual
+# command), they are sent several to a request: the instructions and imports are paid once per
+# batch instead of once per function.  A save that changed one or two functions sends them one by
+# one (in parallel), which answers sooner.
+BATCH_THRESHOLD = 4
+BATCH_MAX_FUNCTIONS = 8
+BATCH_MAX_CHARS = 12_000  # of function source per batch
 CONFIGURE_HINT = (
     "set hone.llm.baseUrl (and llm.model, llm.apiKeyEnv) to an OpenAI-compatible endpoint such as "
     "https://api.openai.com/v1, http://localhost:11434/v1 (Ollama) or http://localhost:8080/v1 "
@@ -100,7 +111,8 @@ class AnalysisReport:
     unchanged: int = 0  # already analysed at this exact text
     joined: int = 0  # already in flight from an earlier request
     cache_hits: int = 0
-    sent: int = 0  # requests attempted (cache misses)
+    sent: int = 0  # functions sent (cache misses)
+    requests: int = 0  # requests attempted (a batch sends several functions at once)
     completed: int = 0
     failed: int = 0
     prompt_tokens_est: int = 0  # estimated tokens of the text sent (cache misses only)
@@ -196,8 +208,14 @@ class LLMAnalyzer:
         *,
         sink: StatusSink | None = None,
         provider_factory: Callable[[LLMConfig], Provider] = Provider,
+        batch_threshold: int = BATCH_THRESHOLD,
+        batch_max_functions: int = BATCH_MAX_FUNCTIONS,
+        batch_max_chars: int = BATCH_MAX_CHARS,
     ) -> None:
         self.cache = cache
+        self.batch_threshold = batch_threshold
+        self.batch_max_functions = batch_max_functions
+        self.batch_max_chars = batch_max_chars
         self.sink: StatusSink = sink or _NullSink()
         self._provider_factory = provider_factory
         self._providers: dict[LLMConfig, Provider] = {}
@@ -337,6 +355,7 @@ class LLMAnalyzer:
 
         pending: list[tuple[FunctionInfo, asyncio.Task[FunctionResult | None]]] = []
         context: ModuleContext | None = None
+        batcher = _Batcher(self, config, report)
         for fn in targets:
             key = (fn.qualname, fn.content_hash)
             task = doc.inflight.get(key)
@@ -355,8 +374,11 @@ class LLMAnalyzer:
                         return report
                 context = build_module_context(tree)
             prompt = build_prompt(fn, context)
+            batcher.expect()
             task = asyncio.get_running_loop().create_task(
-                self._run_function(uri, version, text, fn, doc, prompt, config, report, on_result),
+                self._run_function(
+                    uri, version, text, fn, doc, prompt, config, report, on_result, batcher, context
+                ),
                 name=f"hone-llm:{fn.qualname}",
             )
             doc.inflight[key] = task
@@ -478,17 +500,24 @@ class LLMAnalyzer:
         config: LLMConfig,
         report: AnalysisReport,
         on_result: Callable[[], None] | None,
+        batcher: _Batcher,
+        context: ModuleContext,
     ) -> FunctionResult | None:
         key = (fn.qualname, fn.content_hash)
         ckey = cache_key(config.model, PROMPT_VERSION, prompt.text_sent)
-        result = await self._cached(prompt, config)
+        member: _Member | None = None
+        try:
+            result = await self._cached(prompt, config)
+        except BaseException:
+            batcher.skip()
+            raise
         if result is not None:
             report.cache_hits += 1
+            batcher.skip()
         else:
-            report.sent += 1
-            report.prompt_tokens_est += estimate_tokens(prompt.text_sent)
+            member = batcher.submit(fn, prompt, context)
             try:
-                completion = await self.provider(config).complete(prompt.system, prompt.user)
+                findings = await member.future
             except ProviderError as exc:
                 if exc.kind is not ErrorKind.BAD_REPLY:
                     raise
@@ -506,19 +535,23 @@ class LLMAnalyzer:
                 )
                 doc.results[key] = result
                 raise
+            finally:
+                member.leave()  # a batch whose members all left is cancelled
             result = FunctionResult(
                 prompt.qualname,
                 prompt.content_hash,
-                completion.reply.findings,
+                findings,
                 dict(prompt.redaction.mapping),
                 config.model,
                 cached=False,
             )
             if self.cache is not None:
+                # Cached per function, under the text of its own prompt, whether it travelled
+                # alone or in a batch: the next lookup finds it either way.
                 await asyncio.to_thread(
                     self.cache.put,
                     ckey,
-                    json.dumps(completion.reply.to_json()),
+                    json.dumps(ParsedReply(findings).to_json()),
                     model=config.model,
                     prompt_version=PROMPT_VERSION,
                 )
@@ -694,6 +727,182 @@ class LLMAnalyzer:
             ),
             None,
         )
+
+
+class _Member:
+    """One function waiting for its share of a request's reply."""
+
+    def __init__(self, fn: FunctionInfo, prompt: FunctionPrompt) -> None:
+        self.fn = fn
+        self.prompt = prompt
+        self.future: asyncio.Future[tuple[ReplyFinding, ...]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self.batch: _Batch | None = None
+
+    def leave(self) -> None:
+        if self.batch is not None:
+            self.batch.leave(self)
+
+
+class _Batch:
+    def __init__(self, members: list[_Member]) -> None:
+        self.members = members
+        self.live = set(map(id, members))
+        self.task: asyncio.Task[None] | None = None
+        for m in members:
+            m.batch = self
+
+    def leave(self, member: _Member) -> None:
+        self.live.discard(id(member))
+        if not self.live and self.task is not None and not self.task.done():
+            self.task.cancel()  # nobody wants this answer any more
+
+
+class _Batcher:
+    """Collects the cache misses of one :meth:`LLMAnalyzer.analyse` call and sends them.
+
+    Each function task either ``skip()``s (cache hit, or cancelled early) or ``submit()``s; once
+    every expected task has done one of the two, the misses are sent: one by one when there are
+    few, in batches when there are many.
+    """
+
+    def __init__(self, analyzer: LLMAnalyzer, config: LLMConfig, report: AnalysisReport) -> None:
+        self.analyzer = analyzer
+        self.config = config
+        self.report = report
+        self.expected = 0
+        self.settled = 0
+        self.members: list[_Member] = []
+        self.context: ModuleContext | None = None
+
+    def expect(self) -> None:
+        self.expected += 1
+
+    def skip(self) -> None:
+        self.settled += 1
+        self._maybe_flush()
+
+    def submit(self, fn: FunctionInfo, prompt: FunctionPrompt, context: ModuleContext) -> _Member:
+        member = _Member(fn, prompt)
+        self.members.append(member)
+        self.context = context
+        self.settled += 1
+        self._maybe_flush()
+        return member
+
+    def _maybe_flush(self) -> None:
+        if self.settled < self.expected or not self.members:
+            return
+        members, self.members = self.members, []
+        an = self.analyzer
+        groups: list[list[_Member]] = []
+        if len(members) < an.batch_threshold or an.batch_max_functions <= 1:
+            groups = [[m] for m in members]
+        else:
+            current: list[_Member] = []
+            size = 0
+            for m in members:
+                n = len(m.fn.text)
+                if current and (
+                    len(current) >= an.batch_max_functions or size + n > an.batch_max_chars
+                ):
+                    groups.append(current)
+                    current, size = [], 0
+                current.append(m)
+                size += n
+            if current:
+                groups.append(current)
+        for group in groups:
+            batch = _Batch(group)
+            batch.task = asyncio.get_running_loop().create_task(
+                self._send(batch), name=f"hone-llm-batch:{len(group)}"
+            )
+
+    async def _send(self, batch: _Batch) -> None:
+        members = batch.members
+        try:
+            if len(members) == 1:
+                system, user = members[0].prompt.system, members[0].prompt.user
+                mapping = members[0].prompt.redaction.mapping
+            else:
+                assert self.context is not None
+                bp = build_batch_prompt([m.fn for m in members], self.context)
+                system, user, mapping = bp.system, bp.user, bp.redaction.mapping
+            self.report.requests += 1
+            self.report.sent += len(members)
+            self.report.prompt_tokens_est += estimate_tokens(system + "\n" + user)
+            completion = await self.analyzer.provider(self.config).complete(system, user)
+        except BaseException as exc:
+            for m in members:
+                if not m.future.done():
+                    if isinstance(exc, asyncio.CancelledError):
+                        m.future.cancel()
+                    else:
+                        m.future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        routed = _route(completion.reply.findings, [m.fn for m in members])
+        for m in members:
+            items = routed.get(m.fn.qualname, ())
+            if len(members) > 1:
+                items = tuple(_renumber(f, mapping, m.prompt.redaction.mapping) for f in items)
+            if not m.future.done():
+                m.future.set_result(items)
+
+
+def _route(
+    findings: Sequence[ReplyFinding], functions: Sequence[FunctionInfo]
+) -> dict[str, tuple[ReplyFinding, ...]]:
+    """Findings per function: by exact qualified name, else by a unique loose match."""
+    if len(functions) == 1:
+        return {functions[0].qualname: tuple(findings)}
+    out: dict[str, list[ReplyFinding]] = {}
+    by_name = {fn.qualname: fn for fn in functions}
+    for f in findings:
+        target = by_name.get(f.function.strip().strip("`"))
+        if target is None:
+            matches = [fn for fn in functions if f.function and _names_match(f.function, fn)]
+            target = matches[0] if len(matches) == 1 else None
+        if target is None:
+            log.info("hone: LLM finding for unknown function %r in a batch: dropped", f.function)
+            continue
+        out.setdefault(target.qualname, []).append(f)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _renumber(
+    finding: ReplyFinding, batch_map: Mapping[str, str], own_map: Mapping[str, str]
+) -> ReplyFinding:
+    """Batch placeholders -> this function's own (what its cache entry and rewrite expect).
+
+    A rewrite that uses a placeholder standing for a secret of *another* function is dropped.
+    """
+    inverse = {secret: ph for ph, secret in own_map.items()}
+
+    def translate(text: str | None, strict: bool) -> str | None:
+        if text is None:
+            return None
+        missing = False
+
+        def sub(m: re.Match[str]) -> str:
+            nonlocal missing
+            secret = batch_map.get(m.group())
+            if secret is not None and secret in inverse:
+                return inverse[secret]
+            missing = True
+            return m.group()
+
+        out = _PLACEHOLDER_RE.sub(sub, text)
+        return None if (missing and strict) else out
+
+    return replace(
+        finding,
+        message=translate(finding.message, False) or finding.message,
+        explanation=translate(finding.explanation, False),
+        rewrite=translate(finding.rewrite, True),
+    )
 
 
 def _drop_inflight(
