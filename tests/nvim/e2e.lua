@@ -181,6 +181,14 @@ local SOURCE = table.concat({
   '    return out',
   '',
   '',
+  'def known(d, keys):',
+  '    n = 0',
+  '    for k in keys:',
+  '        if k in d.keys():',
+  '            n += 1',
+  '    return n',
+  '',
+  '',
   'def busy():',
   '    total = 0',
   '    for i in range(1_000_000):',
@@ -189,7 +197,7 @@ local SOURCE = table.concat({
   '',
   '',
   'def main():',
-  '    print(cheapest([3, 1, 2]), squares([1, 2]), busy())',
+  '    print(cheapest([3, 1, 2]), squares([1, 2]), known({1: 2}, [1, 3]), busy())',
   '',
   '',
   'if __name__ == "__main__":',
@@ -383,7 +391,8 @@ local function main()
 
   -- settings: answered via workspace/configuration; init_options: sent in initialize
   local settings = { hone = { rules = { severity = { HONE201 = 'error' } } } }
-  local init_options = { diagnostics = { debounceMs = 10 } }
+  -- (HONE108 would fire on `k in d.keys()` in known(): init_options turn it off)
+  local init_options = { rules = { ignore = { 'HONE108' } }, diagnostics = { debounceMs = 10 } }
 
   step('configure (' .. mode .. ')', function()
     if mode == 'enable' then
@@ -468,6 +477,14 @@ local function main()
           tostring(d and d.severity)
         )
       end
+    )
+  end)
+
+  step('init_options applied (rules.ignore turned HONE108 off)', function()
+    -- the analysis that reported HONE201 would also have reported HONE108
+    check(
+      #hone_diagnostics(state.buf, 'HONE108') == 0,
+      'HONE108 is reported although init_options.rules.ignore lists it'
     )
   end)
 
@@ -645,7 +662,7 @@ local function main()
     check(r.exit_code == 0, 'main() exited with %s: %s', tostring(r.exit_code), tostring(r.stderr))
     -- the run used the fixed text: min() of [3, 1, 2]
     check(
-      type(r.stdout) == 'string' and r.stdout:find("('价格 💶', 1) [1, 4]", 1, true) == 1,
+      type(r.stdout) == 'string' and r.stdout:find("('价格 💶', 1) [1, 4] 1 ", 1, true) == 1,
       'unexpected output of main(): %q',
       tostring(r.stdout)
     )
