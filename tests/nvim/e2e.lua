@@ -44,6 +44,7 @@ local rec = {
 }
 
 local state = { skipped = {} }
+local NO_TIMING = 'this hone does not offer the command hone.runWithTiming (executeCommandProvider)'
 
 -- client methods became `client:method()` in 0.11 (the dot form is deprecated there)
 local function is_stopped(client)
@@ -150,12 +151,16 @@ local function check(cond, msg, ...)
   return cond
 end
 
---- Run one step; a step returns a string only to say why it was skipped.
+--- Run one step. A step returns a string only when it did not run: 'n/a: why' when it does not
+--- apply to this Neovim (printed as "n/a"), else why it was skipped (printed as "SKIP", which the
+--- pytest wrapper turns into a warning).
 local function step(name, fn)
   local t = uv.hrtime()
   local skipped = fn()
   local ms = elapsed_ms(t)
-  if skipped then
+  if skipped and skipped:sub(1, 5) == 'n/a: ' then
+    out(string.format('n/a  %s: %s', name, skipped:sub(6)))
+  elseif skipped then
     table.insert(state.skipped, name .. ': ' .. skipped)
     out(string.format('SKIP %s: %s', name, skipped))
   else
@@ -431,6 +436,10 @@ local function main()
       expected_encoding
     )
     state.encoding = client.offset_encoding
+    -- "run with timing" is a separate server feature: without it its steps are skipped, saying so
+    local provider = client.server_capabilities.executeCommandProvider
+    local commands = type(provider) == 'table' and provider.commands or {}
+    state.timing = vim.tbl_contains(commands, 'hone.runWithTiming')
   end)
 
   local line = vim.api.nvim_buf_get_lines(state.buf, FINDING_LINE, FINDING_LINE + 1, false)[1]
@@ -491,7 +500,7 @@ local function main()
   step('settings answered via workspace/configuration', function()
     local caps = vim.lsp.protocol.make_client_capabilities()
     if not (caps.workspace and caps.workspace.configuration) then
-      return 'Neovim '
+      return 'n/a: Neovim '
         .. state.version
         .. ' does not advertise workspace/configuration (settings are pushed)'
     end
@@ -646,12 +655,18 @@ local function main()
   end)
 
   step('code lenses: "Run with timing" on functions and the main guard', function()
+    if not state.timing then
+      return NO_TIMING
+    end
     wait_lens('a run lens above busy()', line_of('def busy'), run_lens('busy'))
     wait_lens('a run lens above main()', line_of('def main'), run_lens('main'))
     wait_lens('a run lens on the __main__ guard', line_of('if __name__'), run_lens(nil))
   end)
 
   step('run main() with timing via its code lens', function()
+    if not state.timing then
+      return NO_TIMING
+    end
     local count, messages = #rec.reports, #rec.show_message
     vim.api.nvim_win_set_cursor(0, { line_of('def main') + 1, 0 })
     state.choose = '▶ Run main()'
@@ -682,6 +697,9 @@ local function main()
   end)
 
   step('run progress reported with $/progress', function()
+    if not state.timing then
+      return NO_TIMING
+    end
     local began, ended = false, false
     for _, p in ipairs(rec.progress) do
       local v = p.value or {}
@@ -693,6 +711,9 @@ local function main()
   end)
 
   step('timing shown as code lenses and hint diagnostics', function()
+    if not state.timing then
+      return NO_TIMING
+    end
     local busy_loop = { line_of('    for i in range'), line_of('        total +=') }
     wait_lens('a timing lens above busy()', line_of('def busy'), function(cmd)
       return cmd.command == 'hone.showTimingReport' and cmd.title:find('self', 1, true) ~= nil
@@ -707,6 +728,9 @@ local function main()
   end)
 
   step(':HoneRunWithTiming busy', function()
+    if not state.timing then
+      return NO_TIMING
+    end
     local count = #rec.reports
     vim.cmd('HoneRunWithTiming busy')
     local r = wait_report('the timing report of busy()', count).report
@@ -718,6 +742,9 @@ local function main()
   end)
 
   step('hone.runWithTiming reply, and its error for a bad function', function()
+    if not state.timing then
+      return NO_TIMING
+    end
     local uri = vim.uri_from_bufnr(state.buf)
     local err, result = request_sync(state.client, 'workspace/executeCommand', {
       command = 'hone.runWithTiming',
