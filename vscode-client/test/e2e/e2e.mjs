@@ -1,0 +1,310 @@
+// End-to-end test of the packaged extension in real VS Code: code-server (VS Code served to a
+// browser) driven through its UI by headless Chromium (playwright-core, Debian's /usr/bin/chromium).
+//
+//   node test/e2e/e2e.mjs CONFIG.json
+//
+// CONFIG (written by tests/vscode/test_vscode.py) gives the tools, the .vsix, a prepared
+// workspace, the expectations computed with hone's own engine, and steps to skip (with a reason)
+// whose server feature does not exist yet.  Every step saves a screenshot; the results go to
+// CONFIG.results as JSON, one entry per step: {name, status: passed|failed|skipped, detail,
+// screenshot}.  Waits poll the UI for a condition with a deadline; nothing sleeps a fixed time.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+import { chromium } from 'playwright-core';
+
+const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const WAIT = config.waitMs ?? 60_000;
+const results = [];
+const started = Date.now();
+mkdirSync(config.artifacts, { recursive: true });
+
+function log(msg) {
+  process.stdout.write(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}\n`);
+}
+
+function saveResults(extra = {}) {
+  writeFileSync(
+    config.results,
+    JSON.stringify({ steps: results, seconds: (Date.now() - started) / 1000, ...extra }, null, 2),
+  );
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `probe` until it returns a truthy value; throws `what` after the deadline. */
+async function waitFor(what, probe, timeout = WAIT) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await probe();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeout / 1000}s waiting for ${what}${last instanceof Error ? ` (${last.message})` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function runTool(argv, env, what) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${what} exited ${code}:\n${out}`))));
+  });
+}
+
+let page;
+let step = 0;
+/** The text editor in the editor area (the chat input and others are Monaco editors too). */
+const EDITOR_LINES = '.editor-instance .monaco-editor .view-lines';
+
+async function runStep(name, spec, body) {
+  step += 1;
+  const shot = join(config.artifacts, `${String(step).padStart(2, '0')}-${name}.png`);
+  if (spec?.skip) {
+    log(`SKIP ${name}: ${spec.skip}`);
+    results.push({ name, status: 'skipped', detail: spec.skip });
+    saveResults();
+    return false;
+  }
+  log(`step ${name}`);
+  const t0 = Date.now();
+  try {
+    const detail = await body();
+    await page.screenshot({ path: shot });
+    results.push({ name, status: 'passed', detail: detail ?? '', screenshot: shot, seconds: (Date.now() - t0) / 1000 });
+    log(`ok ${name}${detail ? `: ${detail}` : ''}`);
+    saveResults();
+    return true;
+  } catch (e) {
+    await page?.screenshot({ path: shot }).catch(() => undefined);
+    results.push({ name, status: 'failed', detail: String(e?.stack ?? e), screenshot: shot, seconds: (Date.now() - t0) / 1000 });
+    log(`FAILED ${name}: ${e}`);
+    saveResults();
+    return false;
+  }
+}
+
+/** Runs a palette command by its exact label, e.g. "hone: Run with timing". */
+async function paletteCommand(label) {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: WAIT });
+  await input.fill(`>${label}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+  await row.waitFor({ state: 'visible', timeout: WAIT });
+  await row.click();
+}
+
+/** Text of the editor's lines plus the text of decorations drawn with ::before/::after. */
+async function editorText() {
+  return page.evaluate((EDITOR_LINES) => {
+    const lines = document.querySelector(EDITOR_LINES);
+    if (!lines) return '';
+    let text = (lines.textContent ?? '').replace(/\u00a0/g, ' ');
+    for (const el of lines.querySelectorAll('span')) {
+      for (const pseudo of ['::before', '::after']) {
+        const c = getComputedStyle(el, pseudo).content;
+        if (c && c !== 'none' && c !== 'normal') text += `\n${c}`;
+      }
+    }
+    return text;
+  }, EDITOR_LINES);
+}
+
+function findLogs(dir, out = []) {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) findLogs(p, out);
+    else if (/hone\.log$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+async function main() {
+  const { codeServer, node, vsix, workspace, sample } = config;
+  const env = {
+    ...process.env,
+    PATH: `${join(node, '..')}:${process.env.PATH}`,
+    XDG_CONFIG_HOME: join(config.workDir, 'xdg-config'),
+    XDG_DATA_HOME: join(config.workDir, 'xdg-data'),
+    ...(config.serverEnv ?? {}),
+  };
+  const userData = join(config.workDir, 'user-data');
+  const extensions = join(config.workDir, 'extensions');
+  mkdirSync(join(userData, 'User'), { recursive: true });
+  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(config.userSettings ?? {}, null, 2));
+
+  let server;
+  let browser;
+  try {
+    await runTool([node, codeServer, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], env, 'code-server --install-extension');
+    const installed = readdirSync(extensions).filter((n) => n.startsWith('hone.hone-'));
+    if (!installed.length) throw new Error(`the .vsix did not install: ${readdirSync(extensions).join(', ')}`);
+    log(`installed ${installed.join(', ')}`);
+
+    const port = await freePort();
+    server = spawn(
+      node,
+      [
+        codeServer,
+        '--auth', 'none',
+        '--bind-addr', `127.0.0.1:${port}`,
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--disable-workspace-trust',
+        '--disable-getting-started-override',
+        '--user-data-dir', userData,
+        '--extensions-dir', extensions,
+      ],
+      { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let serverOut = '';
+    server.stdout.on('data', (d) => (serverOut += d));
+    server.stderr.on('data', (d) => (serverOut += d));
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor('code-server to answer /healthz', async () => {
+      if (server.exitCode !== null) throw new Error(`code-server exited ${server.exitCode}: ${serverOut}`);
+      const r = await fetch(`${base}/healthz`).catch(() => undefined);
+      return r?.ok;
+    });
+    log(`code-server up on ${base}`);
+
+    browser = await chromium.launch({
+      executablePath: config.chromium,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-dev-shm-usage',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    page = await context.newPage();
+    page.on('pageerror', (e) => log(`page error: ${e.message}`));
+
+    await runStep('open-workspace', {}, async () => {
+      await page.goto(`${base}/?folder=${encodeURIComponent(workspace)}`);
+      await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: WAIT });
+      await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: WAIT });
+      // Quick Open the sample file.
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: WAIT });
+      await input.fill(sample);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: sample }).first().waitFor({ timeout: WAIT });
+      await page.keyboard.press('Enter');
+      await waitFor(`${sample} open in an editor`, async () => (await editorText()).includes(config.sampleMarker));
+      return `${sample} open`;
+    });
+
+    await runStep('status-bar', config.steps.status, async () => {
+      const item = page.locator('[aria-label^="hone status:"]').first();
+      const label = await waitFor('the hone status bar item to leave "starting"', async () => {
+        const l = await item.getAttribute('aria-label', { timeout: 1000 });
+        return l && !/starting/.test(l) ? l : undefined;
+      });
+      if (/stopped|error/.test(label)) {
+        throw new Error(`status bar says ${label}: ${await item.getAttribute('title').catch(() => '')}`);
+      }
+      const text = await item.innerText();
+      if (!/hone/.test(text)) throw new Error(`status bar item text is "${text}"`);
+      // Which server the extension chose (zero-config: expected the bundled one).
+      const started = findLogs(join(config.workDir, 'user-data'))
+        .flatMap((p) => readFileSync(p, 'utf8').split('\n'))
+        .find((l) => / starting /.test(l));
+      return `${label} ("${text.trim()}"); ${started?.replace(/^.*?starting /, 'server: ') ?? 'no start line in the log'}`;
+    });
+
+    await runStep('problems-panel', config.steps.diagnostics, async () => {
+      const d = config.steps.diagnostics;
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+Shift+M');
+      const panel = page.locator('.markers-panel');
+      await panel.first().waitFor({ state: 'visible', timeout: WAIT });
+      const row = panel.locator('.monaco-list-row', { hasText: d.code }).first();
+      await waitFor(`a ${d.code} row in the Problems panel`, () => row.isVisible());
+      return (await row.innerText()).replace(/\s+/g, ' ').trim();
+    });
+
+    await runStep('quick-fix', config.steps.quickfix, async () => {
+      const q = config.steps.quickfix;
+      // Focus the editor, go to the finding, open the quick fix menu and choose the fix.
+      await page.locator(EDITOR_LINES).first().click();
+      await page.keyboard.press('Control+G');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: WAIT });
+      await input.fill(`:${q.line + 1}:${q.character + 1}`);
+      await page.keyboard.press('Enter');
+      const item = await waitFor(`"${q.title}" in the quick fix menu`, async () => {
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('Control+.');
+        const it = page.locator('.action-widget .monaco-list-row', { hasText: q.title }).first();
+        await it.waitFor({ state: 'visible', timeout: 3000 });
+        return it;
+      });
+      await page.screenshot({ path: join(config.artifacts, `${String(step).padStart(2, '0')}-quick-fix-menu.png`) });
+      await item.click();
+      await page.keyboard.press('Control+S');
+      const path = join(workspace, sample);
+      await waitFor('the fixed file saved to disk', async () => readFileSync(path, 'utf8') === q.expected);
+      return `applied "${q.title}", file on disk matches hone's own fix`;
+    });
+
+    await runStep('run-with-timing', config.steps.timing, async () => {
+      await page.locator(EDITOR_LINES).first().click();
+      await paletteCommand('hone: Run with timing');
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'hone:' });
+      const summary = await waitFor('the timing report notification', async () => {
+        const texts = await toast.allInnerTexts();
+        return texts.find((t) => !/running .* with timing/.test(t));
+      }, config.runWaitMs ?? WAIT);
+      await waitFor('hot-line decorations ("of run time") in the editor', async () => (await editorText()).includes('of run time'));
+      return summary.split('\n')[0];
+    });
+  } catch (e) {
+    log(`harness error: ${e?.stack ?? e}`);
+    results.push({ name: 'harness', status: 'failed', detail: String(e?.stack ?? e) });
+    if (page) await page.screenshot({ path: join(config.artifacts, 'harness-error.png') }).catch(() => undefined);
+  } finally {
+    const logs = findLogs(userData).map((p) => `--- ${p}\n${readFileSync(p, 'utf8').slice(-6000)}`);
+    saveResults({ extensionLogs: logs.join('\n') });
+    await browser?.close().catch(() => undefined);
+    if (server?.pid) {
+      try {
+        process.kill(-server.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+await main();
+process.exit(results.some((r) => r.status === 'failed') ? 1 : 0);
