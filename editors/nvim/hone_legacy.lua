@@ -13,6 +13,7 @@
 -- vim.lsp.start_client + vim.lsp.buf_attach_client with one client per project root.
 
 local M = {}
+local uv = vim.uv or vim.loop -- vim.loop is deprecated since 0.10
 
 M.defaults = {
   name = 'hone',
@@ -29,7 +30,7 @@ function M.find_root(path, markers)
   local dir = vim.fn.fnamemodify(path, ':p:h')
   while true do
     for _, marker in ipairs(markers) do
-      if vim.loop.fs_stat(dir .. '/' .. marker) then
+      if uv.fs_stat(dir .. '/' .. marker) then
         return dir
       end
     end

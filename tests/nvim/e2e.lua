@@ -15,7 +15,7 @@
 -- Every wait is vim.wait(timeout, predicate); any failure prints "FAIL: <why>" plus the state
 -- needed to understand it and exits with :cquit (status 1). Success prints "E2E OK" and exits 0.
 
-local uv = vim.loop
+local uv = vim.uv or vim.loop
 local started = uv.hrtime()
 local TIMEOUT = tonumber(os.getenv('HONE_E2E_TIMEOUT_MS') or '') or 30000
 
