@@ -385,6 +385,7 @@ local function main()
 
   vim.fn.mkdir(project .. '/pkg', 'p')
   write_file(project .. '/pyproject.toml', '[project]\nname = "e2e"\nversion = "0"\n')
+  state.project = project
   local path = project .. '/pkg/slow.py'
   state.path = path
   write_file(path, SOURCE)
@@ -768,6 +769,26 @@ local function main()
       'running cheapest() (it needs arguments) gave %s',
       vim.inspect(err)
     )
+  end)
+
+  step('a second file of the project reuses the server', function()
+    local other = state.project .. '/other.py'
+    write_file(other, 'print(sorted([2, 1])[0])\n')
+    vim.cmd('edit ' .. vim.fn.fnameescape(other))
+    local buf = vim.api.nvim_get_current_buf()
+    wait_for('hone to attach to other.py', function()
+      return hone_client(buf) ~= nil
+    end)
+    check(hone_client(buf).id == state.client.id, 'other.py got a second hone server')
+    local all = vim.lsp.get_clients and vim.lsp.get_clients() or vim.lsp.get_active_clients()
+    local count = 0
+    for _, c in pairs(all) do
+      count = count + (c.name == 'hone' and 1 or 0)
+    end
+    check(count == 1, '%d hone clients are running, expected one', count)
+    wait_for('a HONE201 diagnostic in other.py', function()
+      return #hone_diagnostics(buf, 'HONE201') > 0
+    end)
   end)
 
   step('stop the server cleanly', function()
