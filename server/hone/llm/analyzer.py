@@ -341,49 +341,61 @@ class LLMAnalyzer:
             log.info("hone: %s matches llm.exclude; not sent to the LLM", uri)
             return report
         if functions is None:
-            try:
-                tree = ast.parse(text)
-            except (SyntaxError, ValueError):
+            parsed = await asyncio.to_thread(_parse_and_index, text)
+            if parsed is None:
                 return report  # analysed again once it parses
-            functions = index_functions(tree, split_lines(text))
-        else:
-            tree = None
+            functions = parsed
         targets = top_level_functions(functions)
         report.functions = len(targets)
         self.supersede(uri, targets)
         doc = self._doc(uri)
 
         pending: list[tuple[FunctionInfo, asyncio.Task[FunctionResult | None]]] = []
-        context: ModuleContext | None = None
-        batcher = _Batcher(self, config, report)
+        todo: list[FunctionInfo] = []
         for fn in targets:
             key = (fn.qualname, fn.content_hash)
             task = doc.inflight.get(key)
             if task is not None and not task.done():
                 report.joined += 1
                 pending.append((fn, task))
-                continue
-            if not force and key in doc.results:
+            elif not force and key in doc.results:
                 report.unchanged += 1
-                continue
-            if context is None:
-                if tree is None:
-                    try:
-                        tree = ast.parse(text)
-                    except (SyntaxError, ValueError):
-                        return report
-                context = build_module_context(tree)
-            prompt = build_prompt(fn, context)
-            batcher.expect()
-            task = asyncio.get_running_loop().create_task(
-                self._run_function(
-                    uri, version, text, fn, doc, prompt, config, report, on_result, batcher, context
-                ),
-                name=f"hone-llm:{fn.qualname}",
-            )
-            doc.inflight[key] = task
-            task.add_done_callback(functools.partial(_drop_inflight, doc, key))
-            pending.append((fn, task))
+            else:
+                todo.append(fn)
+        if todo:
+            # Parsing the module and building (redacting) prompts is CPU work: off the loop.
+            built = await asyncio.to_thread(_build_prompts, text, todo)
+            if built is None:
+                return report
+            context, prompts = built
+            batcher = _Batcher(self, config, report)
+            for fn, prompt in zip(todo, prompts, strict=True):
+                key = (fn.qualname, fn.content_hash)
+                task = doc.inflight.get(key)
+                if task is not None and not task.done():  # started meanwhile by another call
+                    report.joined += 1
+                    pending.append((fn, task))
+                    continue
+                batcher.expect()
+                task = asyncio.get_running_loop().create_task(
+                    self._run_function(
+                        uri,
+                        version,
+                        text,
+                        fn,
+                        doc,
+                        prompt,
+                        config,
+                        report,
+                        on_result,
+                        batcher,
+                        context,
+                    ),
+                    name=f"hone-llm:{fn.qualname}",
+                )
+                doc.inflight[key] = task
+                task.add_done_callback(functools.partial(_drop_inflight, doc, key))
+                pending.append((fn, task))
         if not pending:
             return report
 
@@ -469,20 +481,27 @@ class LLMAnalyzer:
             return 0
         if is_excluded(uri_to_path(uri), exclude):
             return 0
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError):
-            return 0
         if functions is None:
-            functions = index_functions(tree, split_lines(text))
+            parsed = await asyncio.to_thread(_parse_and_index, text)
+            if parsed is None:
+                return 0
+            functions = parsed
         doc = self._doc(uri)
-        context = build_module_context(tree)
+        todo = [
+            fn
+            for fn in top_level_functions(functions)
+            if (fn.qualname, fn.content_hash) not in doc.results
+            and (fn.qualname, fn.content_hash) not in doc.inflight
+        ]
+        if not todo:
+            return 0
+        built = await asyncio.to_thread(_build_prompts, text, todo)
+        if built is None:
+            return 0
         restored = 0
-        for fn in top_level_functions(functions):
+        for fn, prompt in zip(todo, built[1], strict=True):
             key = (fn.qualname, fn.content_hash)
-            if key in doc.results or key in doc.inflight:
-                continue
-            result = await self._cached(build_prompt(fn, context), config)
+            result = await self._cached(prompt, config)
             if result is not None and key not in doc.results:
                 doc.results[key] = result
                 await asyncio.to_thread(self._prevalidate, doc, uri, version, text, fn, result)
@@ -903,6 +922,25 @@ def _renumber(
         explanation=translate(finding.explanation, False),
         rewrite=translate(finding.rewrite, True),
     )
+
+
+def _parse_and_index(text: str) -> list[FunctionInfo] | None:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    return index_functions(tree, split_lines(text))
+
+
+def _build_prompts(
+    text: str, functions: Sequence[FunctionInfo]
+) -> tuple[ModuleContext, list[FunctionPrompt]] | None:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    context = build_module_context(tree)
+    return context, [build_prompt(fn, context) for fn in functions]
 
 
 def _drop_inflight(

@@ -469,6 +469,9 @@ class Provider:
         return exc.kind in (ErrorKind.UNREACHABLE, ErrorKind.SERVER) and attempt == 0
 
     async def _send(self, system: str, user: str, mode: OutputMode) -> Completion:
+        if self._client is None:
+            # Importing openai takes ~0.5 s: never on the event loop, which serves typing.
+            await asyncio.to_thread(_import_client_modules)
         import httpx2
         import openai
 
@@ -601,6 +604,11 @@ class Provider:
         if reply.problems:
             log.info("hone: LLM reply adjusted: %s", "; ".join(reply.problems))
         return Completion(reply, content, mode, int(prompt_tokens), int(completion_tokens))
+
+
+def _import_client_modules() -> None:
+    import httpx2  # noqa: F401
+    import openai  # noqa: F401
 
 
 class _FormatRejected(Exception):

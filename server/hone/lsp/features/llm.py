@@ -42,7 +42,7 @@ STATUS_METHOD = "hone/status"
 ANALYSE_COMMAND = "hone.analyseFileWithLLM"
 CLEAR_CACHE_COMMAND = "hone.clearLLMCache"
 ON_CHANGE_DELAY_S = 1.5  # llm.trigger = onChange: quiet time after the last edit
-PROGRESS_CREATE_TIMEOUT_S = 2.0
+PROGRESS_CREATE_TIMEOUT_S = 5.0
 
 
 class _Sink:
@@ -347,12 +347,13 @@ class _Progress:
 
     async def _begin(self, total: int) -> bool:
         server = self.feature.server
-        try:
-            await asyncio.wait_for(
-                server.work_done_progress.create_async(self.token), PROGRESS_CREATE_TIMEOUT_S
-            )
-        except Exception as exc:  # the client refused or did not answer: no progress bar
-            log.info("hone: no progress bar for LLM analysis: %r", exc)
+        # asyncio.wait, not wait_for: a late answer must find its future still pending (pygls
+        # fails on a response to a cancelled request).
+        created = asyncio.ensure_future(server.work_done_progress.create_async(self.token))
+        done, _ = await asyncio.wait({created}, timeout=PROGRESS_CREATE_TIMEOUT_S)
+        if not done or created.exception() is not None:
+            # the client refused or did not answer: no progress bar
+            log.info("hone: no progress bar for LLM analysis (%s)", "refused" if done else "late")
             return False
         if self._ended:
             server.work_done_progress.tokens.pop(self.token, None)
