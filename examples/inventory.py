@@ -47,12 +47,24 @@ class Inventory:
                 self.reorder_queue.insert(0, sku)  # newest first
 
     def process_reorders(self, batch):
+        queue = list(self.reorder_queue)
         done = []
-        while self.reorder_queue and len(done) < batch:
-            sku = self.reorder_queue.pop(0)
+        while queue and len(done) < batch:
+            sku = queue.pop(0)
             self.stock[sku] += 100
             done.append(sku)
+        self.reorder_queue = queue
         return done
+
+    def first_sku(self):
+        return list(self.stock)[0]
+
+    def temporary_skus(self):
+        found = 0
+        for sku in self.stock:
+            if sku[:3] in set(["TMP", "TST", "XXX"]):
+                found += 1
+        return found
 
     def total_units(self):
         units = 0
@@ -94,6 +106,20 @@ def every_sku_stocked(inventory, skus):
     return True
 
 
+def all_active(flags):
+    for flag in flags:
+        if not flag:
+            return False
+    return True
+
+
+def shelf_positions(skus, wanted):
+    positions = []
+    for sku in wanted:
+        positions.append(skus.index(sku))
+    return positions
+
+
 def make_skus(n, seed=3):
     rng = random.Random(seed)
     skus = []
@@ -119,6 +145,8 @@ def main(n=4000):
     print(f"reordered {len(processed)} of {queued}; all stocked: {every_sku_stocked(inventory, skus)}")
     print(f"cheapest: {inventory.cheapest_sku(prices)}; ABC*: {inventory.skus_by_prefix('ABC')}")
     print(f"power users: {len(users_with_many_permissions(users))}")
+    print(f"all active: {all_active(users.values())}; first: {inventory.first_sku()}")
+    print(f"temporary: {inventory.temporary_skus()}; shelves: {shelf_positions(skus, skus[-3:])}")
     print(f"label: {len(warehouse_label(skus, ' east '))} characters")
     print(f"took {time.perf_counter() - start:.2f} s")
 
