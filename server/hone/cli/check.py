@@ -11,9 +11,10 @@ Heavy modules (libcst, the engine) are imported inside :func:`run` so ``hone ser
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -125,7 +126,8 @@ def _err(message: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        return _run(args)
+        with _cli_logging(getattr(args, "verbose", False)):
+            return _run(args)
     except BrokenPipeError:  # `hone check | head`
         return 1
     except Exception as exc:
@@ -135,6 +137,27 @@ def run(args: argparse.Namespace) -> int:
 
             traceback.print_exc()
         return 2
+
+
+@contextlib.contextmanager
+def _cli_logging(verbose: bool) -> Iterator[None]:
+    """The engine logs rule crashes with tracebacks; the CLI reports them itself (one line per
+    file), so the log shows only with ``-v``.  Restored afterwards (``run`` may be called
+    in-process, e.g. by tests)."""
+    import logging
+
+    logger = logging.getLogger("hone")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    handler: logging.Handler = logging.StreamHandler() if verbose else logging.NullHandler()
+    handler.setFormatter(logging.Formatter("hone: %(levelname)s: %(name)s: %(message)s"))
+    logger.handlers = [handler]
+    logger.setLevel(logging.INFO if verbose else logging.CRITICAL)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.handlers, logger.propagate = saved[0], saved[2]
+        logger.setLevel(saved[1])
 
 
 def _run(args: argparse.Namespace) -> int:
