@@ -9,7 +9,10 @@ import math
 import pytest
 
 from hone.analysis.engine import analyse_text
-from hone.core.finding import Safety
+from hone.analysis.fixes import fix_all
+from hone.core.finding import Safety, Severity
+from hone.core.settings import Settings
+from hone.rules.registry import all_rules
 from tests.rules.ruletest import assert_same_behaviour, dedent, findings, fix_safety, fixed
 
 # Inputs shared by behaviour checks of functions taking one iterable.
@@ -223,25 +226,80 @@ def test_101_loop_variable_rebound_by_a_later_loop_is_fine() -> None:
 
 def test_101_extend_without_init() -> None:
     src = """
-        def f(out, xs):
+        def f(out: list[int], xs):
             for x in xs:
                 out.append(x)
             return out
     """
     assert fixed(src, "HONE101") == dedent("""
-        def f(out, xs):
+        def f(out: list[int], xs):
             out.extend(xs)
             return out
     """)
     assert fix_safety(src, "HONE101") is Safety.UNSAFE
     set_src = """
-        def f(s, xs):
+        def f(xs):
+            s = set()
+            print(s)
             for x in xs:
                 s.add(x)
     """
     assert fixed(set_src, "HONE101") == dedent("""
-        def f(s, xs):
+        def f(xs):
+            s = set()
+            print(s)
             s.update(xs)
+    """)
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        # receiver of unknown type: extend() may not exist, or be the method being written
+        """
+        class Seq:
+            def extend(self, values):
+                for v in values:
+                    self.append(v)
+        """,
+        """
+        def f(out, xs):
+            for x in xs:
+                out.append(x)
+        """,
+        # module level: the init is in another chunk and the type is unknown
+        """
+        items = []
+        for x in range(3):
+            items.append(x)
+        """,
+        # a computed element appended to an existing list: extend(genexpr) is not faster
+        """
+        def f(out: list[int], xs):
+            for x in xs:
+                out.append(x + 1)
+        """,
+    ],
+)
+def test_101_no_extend_suggestion(src: str) -> None:
+    _no_findings(src, "HONE101")
+
+
+def test_101_nested_loops_report_once() -> None:
+    src = """
+        def f(rows):
+            out = []
+            for row in rows:
+                for x in row:
+                    out.append(x)
+            return out
+    """
+    found = findings(src, "HONE101")
+    assert len(found) == 1
+    assert fixed(src, "HONE101") == dedent("""
+        def f(rows):
+            out = [x for row in rows for x in row]
+            return out
     """)
 
 
@@ -308,6 +366,15 @@ def test_101_reports_without_fix_when_fix_is_not_provable() -> None:
             out = []
             for x in xs:
                 out.append(x + 1)
+        """,
+        # zero-argument super() does not work inside a comprehension
+        """
+        class C(Base):
+            def f(self, xs):
+                out = []
+                for x in xs:
+                    out.append(super().g(x))
+                return out
         """,
         # an outer loop reads the variable on its next iteration
         """
@@ -429,11 +496,923 @@ def test_101_negatives(src: str) -> None:
     _no_findings(src, "HONE101")
 
 
-def test_101_module_level_copy_reported_without_fix() -> None:
+# -- HONE102 manual-sum-loop -----------------------------------------------------------------
+
+SUM_SRC = """
+def f(xs):
+    total = 0
+    for x in xs:
+        total += x
+    return total
+"""
+
+
+def test_102_identity_sum() -> None:
+    after = fixed(SUM_SRC, "HONE102")
+    assert after == dedent("""
+        def f(xs):
+            total = sum(xs)
+            return total
+    """)
+    assert fix_safety(SUM_SRC, "HONE102") is Safety.UNSAFE
+    # unsafe in general, but equal for ints and for mismatched types (TypeError both ways)
+    inputs = [([],), ([1, 2, 3],), (range(1000),), ([True, 2],), (["a"],), ([None],)]
+    assert_same_behaviour(SUM_SRC, after, "f", inputs)
+    _reanalysed_clean(SUM_SRC, "HONE102")
+
+
+def test_102_builtin_map_float_start_and_plain_addition() -> None:
     src = """
-        items = []
-        for x in range(3):
-            items.append(x)
+        def f(words):
+            n = 0.0
+            for w in words:
+                n = n + len(w)
+            return n
     """
-    found = findings(src, "HONE101")
+    after = fixed(src, "HONE102")
+    assert after == dedent("""
+        def f(words):
+            n = sum(map(len, words), 0.0)
+            return n
+    """)
+    assert_same_behaviour(src, after, "f", [([],), (["ab", "", "xyz"],), ([[1], (2, 3)],)])
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        # a generator expression would not be faster: not reported
+        """
+        def f(xs):
+            t = 0
+            for x in xs:
+                t += x * x
+            return t
+        """,
+        # conditional counting
+        """
+        def f(xs):
+            t = 0
+            for x in xs:
+                if x:
+                    t += 1
+            return t
+        """,
+        # a user function in map() is no faster
+        """
+        def f(xs, g):
+            t = 0
+            for x in xs:
+                t += g(x)
+            return t
+        """,
+        # not started from zero directly before
+        """
+        def f(xs, t):
+            for x in xs:
+                t += x
+            return t
+        """,
+        """
+        def f(xs):
+            t = 1
+            for x in xs:
+                t += x
+            return t
+        """,
+        # string accumulation
+        """
+        def f(xs):
+            t = ""
+            for x in xs:
+                t += x
+            return t
+        """,
+        # the body does more
+        """
+        def f(xs):
+            t = 0
+            for x in xs:
+                t += x
+                print(t)
+            return t
+        """,
+        # -= is not a sum
+        """
+        def f(xs):
+            t = 0
+            for x in xs:
+                t -= x
+            return t
+        """,
+    ],
+)
+def test_102_negatives(src: str) -> None:
+    _no_findings(src, "HONE102")
+
+
+def test_102_no_fix_when_loop_variable_is_used_after() -> None:
+    src = """
+        def f(xs):
+            t = 0
+            for x in xs:
+                t += x
+            return t, x
+    """
+    found = findings(src, "HONE102")
     assert len(found) == 1 and found[0].fix is None
+
+
+# -- HONE103 manual-any-all ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("test", "inside", "expected"),
+    [
+        ("x", "True", "any(xs)"),
+        ("not x", "False", "all(xs)"),
+        ("x", "False", "not any(xs)"),
+        ("not x", "True", "not all(xs)"),
+    ],
+)
+def test_103_any_all_forms(test: str, inside: str, expected: str) -> None:
+    outside = "False" if inside == "True" else "True"
+    src = f"""
+def f(xs):
+    for x in xs:
+        if {test}:
+            return {inside}
+    return {outside}
+"""
+    after = fixed(src, "HONE103")
+    assert after == f"def f(xs):\n    return {expected}\n"
+    assert fix_safety(src, "HONE103") is Safety.SAFE
+    inputs = [([],), ([0],), ([1, 0],), ([0, 0, 3],), ([None, "", []],), ("abc",), ((0, 1),)]
+    inputs += [([float("nan")],), ([0] * 1000,), ({0: "a", 1: "b"},)]
+    assert_same_behaviour(src, after, "f", inputs)
+    _reanalysed_clean(src, "HONE103")
+
+
+def test_103_equality_becomes_in_and_is_unsafe() -> None:
+    src = """
+        def f(xs, target):
+            for x in xs:
+                if x == target:
+                    return True
+            return False
+    """
+    after = fixed(src, "HONE103")
+    assert after == dedent("""
+        def f(xs, target):
+            return target in xs
+    """)
+    assert fix_safety(src, "HONE103") is Safety.UNSAFE
+    # equal on ordinary lists; the documented edge (NaN identity) differs, which is why unsafe
+    assert_same_behaviour(src, after, "f", [([1, 2], 2), ([], 1), ([1, 2], 3), (["a"], "a")])
+    nan = math.nan
+    g_before, g_after = {}, {}  # type: ignore[var-annotated]
+    exec(dedent(src), g_before)
+    exec(after, g_after)
+    assert g_before["f"]([nan], nan) is False and g_after["f"]([nan], nan) is True
+
+
+def test_103_constant_and_not_in() -> None:
+    src = """
+        def f(xs):
+            for x in xs:
+                if 'stop' == x:
+                    return False
+            return True
+    """
+    assert fixed(src, "HONE103") == dedent("""
+        def f(xs):
+            return 'stop' not in xs
+    """)
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        # a condition on x: any(genexpr) would be slower, not reported
+        """
+        def f(xs):
+            for x in xs:
+                if x > 0:
+                    return True
+            return False
+        """,
+        # returns the item, not a bool
+        """
+        def f(xs):
+            for x in xs:
+                if x:
+                    return x
+            return None
+        """,
+        # not followed by the opposite return
+        """
+        def f(xs):
+            for x in xs:
+                if x:
+                    return True
+            return True
+        """,
+        """
+        def f(xs):
+            for x in xs:
+                if x:
+                    return True
+            print("none")
+            return False
+        """,
+        # loop with else
+        """
+        def f(xs):
+            for x in xs:
+                if x:
+                    return True
+            else:
+                pass
+            return False
+        """,
+        # more in the body
+        """
+        def f(xs):
+            for x in xs:
+                print(x)
+                if x:
+                    return True
+            return False
+        """,
+        # comparison with something computed from x
+        """
+        def f(xs):
+            for x in xs:
+                if x == x.lower():
+                    return True
+            return False
+        """,
+    ],
+)
+def test_103_negatives(src: str) -> None:
+    _no_findings(src, "HONE103")
+
+
+def test_103_comment_blocks_fix() -> None:
+    src = """
+        def f(xs):
+            for x in xs:
+                if x:
+                    return True  # found
+            return False
+    """
+    found = findings(src, "HONE103")
+    assert len(found) == 1 and found[0].fix is None
+
+
+# -- HONE106 range-len-indexing --------------------------------------------------------------
+
+RANGE_SRC = """
+def f(prices):
+    total = 0
+    for i in range(len(prices)):
+        total += prices[i] * 2
+        print(prices[i])
+    return total
+"""
+
+
+def test_106_direct_iteration() -> None:
+    after = fixed(RANGE_SRC, "HONE106")
+    assert after == dedent("""
+        def f(prices):
+            total = 0
+            for price in prices:
+                total += price * 2
+                print(price)
+            return total
+    """)
+    assert fix_safety(RANGE_SRC, "HONE106") is Safety.UNSAFE
+    assert_same_behaviour(RANGE_SRC, after, "f", [([],), ([1, 2],), ("ab",), ((3,),)])
+    _reanalysed_clean(RANGE_SRC, "HONE106")
+
+
+def test_106_fresh_name_and_attribute_sequence() -> None:
+    src = """
+        class C:
+            def f(self, item):
+                for i in range(len(self.data)):
+                    print(self.data[i], item)
+    """
+    assert fixed(src, "HONE106") == dedent("""
+        class C:
+            def f(self, item):
+                for item_1 in self.data:
+                    print(item_1, item)
+    """)
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        # i used otherwise: enumerate is not faster, not reported
+        """
+        def f(xs):
+            for i in range(len(xs)):
+                print(i, xs[i])
+        """,
+        # xs[i] assigned
+        """
+        def f(xs):
+            for i in range(len(xs)):
+                xs[i] = xs[i] * 2
+        """,
+        # xs mutated in the loop
+        """
+        def f(xs):
+            for i in range(len(xs)):
+                xs.append(xs[i])
+        """,
+        # another sequence indexed
+        """
+        def f(xs, ys):
+            for i in range(len(xs)):
+                print(ys[i])
+        """,
+        # range with a start
+        """
+        def f(xs):
+            for i in range(1, len(xs)):
+                print(xs[i])
+        """,
+        # neighbour access
+        """
+        def f(xs):
+            for i in range(len(xs)):
+                print(xs[i], xs[i - 1])
+        """,
+        # i rebound
+        """
+        def f(xs):
+            for i in range(len(xs)):
+                i = 0
+                print(xs[i])
+        """,
+        # else clause uses i
+        """
+        def f(xs):
+            for i in range(len(xs)):
+                print(xs[i])
+            else:
+                print(i)
+        """,
+    ],
+)
+def test_106_negatives(src: str) -> None:
+    _no_findings(src, "HONE106")
+
+
+def test_106_no_fix_when_index_used_after_loop() -> None:
+    src = """
+        def f(xs):
+            for i in range(len(xs)):
+                print(xs[i])
+            return i
+    """
+    found = findings(src, "HONE106")
+    assert len(found) == 1 and found[0].fix is None
+
+
+# -- HONE109 regex-in-loop -------------------------------------------------------------------
+
+
+def test_109_positives() -> None:
+    src = """
+        import re
+
+        def f(lines):
+            out = []
+            for line in lines:
+                pat = re.compile(r"(\\d+)-(\\d+)", re.I | re.M)
+                if re.match(r"\\s*#", line):
+                    continue
+                out.append(re.sub("a+", "b", line))
+                out.append([m for m in lines if re.search(r"x.y" "z", m, flags=re.I)])
+            return out, pat
+    """
+    found = findings(src, "HONE109")
+    assert [f.span.start.line for f in found] == [5, 6, 8, 9]
+    assert "Hoist" in found[0].message and "PATTERN.match" in found[1].message
+    assert all(f.fix is None for f in found)
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        # outside any loop
+        """
+        import re
+        def f(s):
+            return re.match(r"\\d+", s)
+        """,
+        # pattern from a variable / f-string
+        """
+        import re
+        def f(lines, pat):
+            for line in lines:
+                re.match(pat, line)
+                re.search(f"{pat}+", line)
+        """,
+        # computed flags
+        """
+        import re
+        def f(lines, flags):
+            for line in lines:
+                re.match(r"\\d", line, flags)
+        """,
+        # plain-string sub: left to the str.replace rule
+        """
+        import re
+        def f(lines):
+            return [re.sub("abc", "x", s) for s in lines]
+        """,
+        # already compiled
+        """
+        import re
+        P = re.compile(r"\\d")
+        def f(lines):
+            return [P.match(s) for s in lines]
+        """,
+        # a loop over a short literal
+        """
+        import re
+        def f(s):
+            for p in ("a", "b"):
+                re.compile(r"\\d+")
+        """,
+        # not the re module
+        """
+        def f(lines, regex):
+            for line in lines:
+                regex.match(r"\\d", line)
+        """,
+    ],
+)
+def test_109_negatives(src: str) -> None:
+    _no_findings(src, "HONE109")
+
+
+# -- HONE110 string-concat-in-loop -----------------------------------------------------------
+
+
+def test_110_positives() -> None:
+    src = """
+        def f(rows):
+            out = ""
+            for row in rows:
+                out += f"<li>{row}</li>"
+                out += "\\n"
+            data = b""
+            while len(data) < 10:
+                data = data + b"x"
+            return out, data
+
+        class Buf:
+            def fill(self, parts):
+                self.text = ""
+                for p in parts:
+                    self.text += p
+    """
+    found = findings(src, "HONE110")
+    assert [f.span.start.line for f in found] == [3, 7, 14]  # one finding per variable and loop
+    assert "''.join()" in found[0].message
+    assert "b''.join()" in found[1].message
+    assert "self.text" in found[2].message
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        # numbers
+        """
+        def f(xs):
+            t = 0
+            for x in xs:
+                t += x
+        """,
+        # lists
+        """
+        def f(xs):
+            t = []
+            for x in xs:
+                t += [x]
+        """,
+        # unknown type
+        """
+        def f(xs, t):
+            for x in xs:
+                t += x
+        """,
+        # also bound to something that is not a string
+        """
+        def f(xs):
+            t = ""
+            t = make()
+            for x in xs:
+                t += x
+        """,
+        # not in a loop
+        """
+        def f(a, b):
+            s = ""
+            s += a
+            s += b
+            return s
+        """,
+        # loop over a short literal
+        """
+        def f(sep):
+            s = ""
+            for part in ("a", "b", "c"):
+                s += part + sep
+            return s
+        """,
+        # attribute of unknown type
+        """
+        class C:
+            def f(self, xs):
+                for x in xs:
+                    self.total += x
+        """,
+    ],
+)
+def test_110_negatives(src: str) -> None:
+    _no_findings(src, "HONE110")
+
+
+# -- HONE112 loop-invariant-constant ---------------------------------------------------------
+
+
+def test_112_positives() -> None:
+    src = """
+        def f(words):
+            n = 0
+            for w in words:
+                if w in set(["a", "b", "c"]):
+                    n += {"x": 1, "y": 2}.get(w, 0)
+                n += {"x": 1}[w] if w == "x" else 0
+                for c in tuple([1, 2, 3]):
+                    n += c
+                if frozenset("aeiou").isdisjoint(w):
+                    n += 1
+            return [y for y in words if y not in dict(a=1, b=2)]
+    """
+    found = findings(src, "HONE112")
+    lines = sorted(f.span.start.line for f in found)
+    assert lines == [3, 4, 5, 6, 8, 10]
+    assert all(f.fix is None for f in found)
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        # not in a loop
+        """
+        def f(w):
+            return w in set(["a", "b"])
+        """,
+        # folded by CPython already
+        """
+        def f(ws):
+            return [w for w in ws if w in {"a", "b"} or w in ("c", "d")]
+        """,
+        # non-constant arguments
+        """
+        def f(ws, extra):
+            return [w for w in ws if w in set([extra, "b"])]
+        """,
+        # a fresh mutable container stored per iteration is intended
+        """
+        def f(ws):
+            out = []
+            for w in ws:
+                acc = set(["start"])
+                acc.add(w)
+                out.append(acc)
+            return out
+        """,
+        # a dict display stored: may be mutated
+        """
+        def f(ws):
+            for w in ws:
+                row = {"name": "x"}
+                row["w"] = w
+        """,
+        # an empty call
+        """
+        def f(ws):
+            for w in ws:
+                s = set()
+        """,
+    ],
+)
+def test_112_negatives(src: str) -> None:
+    _no_findings(src, "HONE112")
+
+
+# -- HONE113 dict-lookup-in-key-loop ---------------------------------------------------------
+
+ITEMS_SRC = """
+def f(rows):
+    prices = dict(rows)
+    total = 0
+    for name in prices:
+        if prices[name] > 1:
+            total += prices[name]
+    return total
+"""
+
+
+def test_113_items() -> None:
+    after = fixed(ITEMS_SRC, "HONE113")
+    assert after == dedent("""
+        def f(rows):
+            prices = dict(rows)
+            total = 0
+            for name, price in prices.items():
+                if price > 1:
+                    total += price
+            return total
+        """)
+    assert fix_safety(ITEMS_SRC, "HONE113") is Safety.UNSAFE
+    inputs = [([],), ([("a", 2), ("b", 1), ("c", 5)],), ([(i, i) for i in range(100)],)]
+    assert_same_behaviour(ITEMS_SRC, after, "f", inputs)
+    _reanalysed_clean(ITEMS_SRC, "HONE113")
+
+
+def test_113_keys_call_marks_a_mapping() -> None:
+    src = """
+        def f(table):
+            for k in table.keys():
+                print(k, table[k])
+    """
+    assert fixed(src, "HONE113") == dedent("""
+        def f(table):
+            for k, value in table.items():
+                print(k, value)
+    """)
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        # unknown type iterated directly: could be a list indexed by its own values
+        """
+        def f(perm):
+            for i in perm:
+                print(perm[i])
+        """,
+        # value written
+        """
+        def f(rows):
+            d = dict(rows)
+            for k in d:
+                d[k] = d[k] + 1
+        """,
+        # d used otherwise in the loop
+        """
+        def f(rows):
+            d = dict(rows)
+            for k in d:
+                print(d[k], len(d))
+        """,
+        # another key
+        """
+        def f(rows, other):
+            d = dict(rows)
+            for k in d:
+                print(d[other])
+        """,
+        # k rebound
+        """
+        def f(rows):
+            d = dict(rows)
+            for k in d:
+                k = k.lower()
+                print(d[k])
+        """,
+    ],
+)
+def test_113_negatives(src: str) -> None:
+    _no_findings(src, "HONE113")
+
+
+# -- HONE115 readlines-in-for ----------------------------------------------------------------
+
+
+def test_115_safe_with_private_open_file(tmp_path: object) -> None:
+    src = """
+        def f(path):
+            out = []
+            with open(path) as fh:
+                for line in fh.readlines():
+                    out.append(line.upper())
+            return out
+    """
+    after = fixed(src, "HONE115")
+    assert after == dedent("""
+        def f(path):
+            out = []
+            with open(path) as fh:
+                for line in fh:
+                    out.append(line.upper())
+            return out
+    """)
+    assert fix_safety(src, "HONE115") is Safety.SAFE
+    import pathlib
+
+    assert isinstance(tmp_path, pathlib.Path)
+    files = []
+    for i, text in enumerate(["", "a\nb\n", "no newline", "x\r\ny\n" * 100]):
+        p = tmp_path / f"f{i}.txt"
+        p.write_text(text, newline="")
+        files.append((str(p),))
+    files.append((str(tmp_path / "missing.txt"),))
+    assert_same_behaviour(src, after, "f", files)
+
+
+def test_115_unsafe_when_file_is_used_elsewhere_or_unknown() -> None:
+    src = """
+        def f(fh):
+            return [line for line in fh.readlines()]
+
+        def g(path):
+            with open(path) as fh:
+                for line in fh.readlines():
+                    print(fh.tell())
+    """
+    found = findings(src, "HONE115")
+    assert [f.fix.safety for f in found if f.fix] == [Safety.UNSAFE, Safety.UNSAFE]
+
+
+def test_115_negatives() -> None:
+    _no_findings(
+        """
+        def f(fh):
+            lines = fh.readlines()
+            for line in fh.readlines(100):
+                print(line)
+            return lines
+        """,
+        "HONE115",
+    )
+
+
+# -- the catalog as a whole (HONE101-HONE149, both modules) ----------------------------------
+
+OWN_RULES = [r for r in all_rules() if "HONE101" <= r.meta.id <= "HONE149"]
+
+
+def test_catalog_metadata() -> None:
+    assert len(OWN_RULES) >= 13
+    names = set()
+    for rule in OWN_RULES:
+        meta = rule.meta
+        assert meta.name.replace("-", "").isalpha() and meta.name == meta.name.lower()
+        assert meta.name not in names
+        names.add(meta.name)
+        assert meta.message and meta.doc.why and meta.doc.before and meta.doc.after
+        assert meta.doc.not_applicable, meta.id
+        assert meta.severity in (Severity.WARNING, Severity.INFO)
+        if meta.fix_safety is Safety.UNSAFE:
+            assert meta.doc.unsafe_because, meta.id
+
+
+# Rules whose documented "after" is exactly what the fix produces from "before".
+FIX_REPRODUCES_DOC = {
+    "HONE101",
+    "HONE102",
+    "HONE103",
+    "HONE104",
+    "HONE106",
+    "HONE108",
+    "HONE111",
+    "HONE113",
+    "HONE115",
+}
+
+
+@pytest.mark.parametrize("rule", OWN_RULES, ids=lambda r: r.meta.id)
+def test_doc_examples(rule: type) -> None:
+    meta = rule.meta  # type: ignore[attr-defined]
+    assert findings(meta.doc.before, meta.id), f"{meta.id}: the 'before' example is not reported"
+    ast.parse(meta.doc.after)
+    assert findings(meta.doc.after, meta.id) == [], f"{meta.id}: 'after' is still reported"
+    if meta.id in FIX_REPRODUCES_DOC:
+        assert fixed(meta.doc.before, meta.id).rstrip("\n") == dedent(meta.doc.after).rstrip("\n")
+    else:
+        assert meta.fix_safety is None or meta.id == "HONE109"
+
+
+# Every positive example of the tests above, for whole-catalog properties.
+CORPUS = [
+    APPEND_COND,
+    SUM_SRC,
+    RANGE_SRC,
+    ITEMS_SRC,
+    """
+def f(xs, target, rows, path, d):
+    found = set()
+    for x in xs:
+        found.add(x)
+    out = []
+    for r in rows:
+        for x in r:
+            if x in (1, 2, 3):
+                out = out + [x]
+    with open(path) as fh:
+        lines = [l for l in fh.readlines() if l in d.keys()]
+    for i in range(len(lines)):
+        print(lines[i])
+    return found, out
+""",
+    """
+def g(xs):
+    for x in xs:
+        if not x:
+            return False
+    return True
+""",
+]
+
+
+@pytest.mark.parametrize("src", CORPUS)
+def test_fix_all_parses_and_is_idempotent(src: str) -> None:
+    first = fix_all(src, Settings(), unsafe=True)
+    assert first.applied >= 1
+    ast.parse(first.text)
+    again = fix_all(first.text, Settings(), unsafe=True)
+    assert again.applied == 0 and again.text == first.text
+    own = [f for f in again.remaining if f.code.startswith("HONE1") and f.fix is not None]
+    assert own == [], own
+
+
+HOSTILE = """
+import re
+
+async def a(xs, q):
+    out = []
+    async for x in xs:
+        out.append(x)
+    res = [await q(x) for x in xs if x in (1, 2, 3)]
+    total = 0
+    for x in xs:
+        total += await q(x)
+    return out, res
+
+def b(items, *args, **kwargs):
+    global G
+    seen = []
+    for (i, *rest) in items:
+        match i:
+            case {"k": v, **others} if v in seen:
+                seen.append(v)
+            case [first, *tail]:
+                seen = seen + [first]
+            case Point(x=px) as p:
+                print(px, p)
+            case _:
+                pass
+    try:
+        pass
+    except* ValueError as eg:
+        print(eg)
+    lam = lambda x=[y for y in items if y in seen]: x
+    if (n := len(items)) > 3:
+        while n:
+            n -= 1
+            del seen[0]
+    class Inner:
+        acc = []
+        for z in range(3):
+            acc.append(z)
+    def inner():
+        nonlocal_like = [k for k in kwargs.keys() if k in kwargs.keys()]
+        return nonlocal_like
+    return seen, lam, Inner, inner, [re.match(r"\\d", s) for s in args]
+
+for k in {}.keys():
+    print({}[k])
+x = [[c for c in row if c in [1, 2, 3]] for row in ()]
+"""
+
+
+def test_hostile_syntax_does_not_break_rules() -> None:
+    analysis = analyse_text(HOSTILE, Settings())
+    assert analysis.syntax_error is None
+    assert not [e for e in analysis.rule_errors if e.startswith("HONE1")]
+    for f in analysis.findings:
+        if f.fix is not None and f.code.startswith("HONE1"):
+            from hone.core.text import apply_edits
+
+            ast.parse(apply_edits(HOSTILE, list(f.fix.edits)))

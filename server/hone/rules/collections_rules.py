@@ -107,7 +107,10 @@ class MembershipInListRule(LoopRule):
             fix = None
             if not has_comment(container):
                 items = ", ".join(self.ctx.code(e.value) for e in elements)
-                fix = self.fix("Use a set literal", Replacement(container, f"{{{items}}}"))
+                # positions exclude a node's own parentheses: replace from "(" to ")"
+                start = container.lpar[0] if container.lpar else container
+                end = container.rpar[-1] if container.rpar else container
+                fix = self.fix("Use a set literal", Replacement(start, f"{{{items}}}", end))
             self.report(container, "Test membership against a set literal: {...}", fix=fix)
             return
         found = _list_name(self, container)
@@ -563,8 +566,9 @@ class ListSearchInLoopRule(LoopRule):
             why="list.index(), list.count() and list.remove() scan the list from the start on "
             "every call, so calling them once per item of a loop is O(n*m) - e.g. "
             "[xs.count(x) for x in xs] is quadratic where Counter(xs) is linear.",
-            before="def ranks(order, names):\n    return [order.index(n) for n in names]",
-            after="def ranks(order, names):\n"
+            before="def ranks(order: list[str], names):\n"
+            "    return [order.index(n) for n in names]",
+            after="def ranks(order: list[str], names):\n"
             "    position = {name: i for i, name in enumerate(order)}\n"
             "    return [position[n] for n in names]",
             not_applicable="Only inside loops, and only on a name this function binds to "

@@ -21,7 +21,7 @@ import dataclasses
 import keyword
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import libcst as cst
 
@@ -41,6 +41,12 @@ class _Frame:
     func: cst.FunctionDef | None
     loops: list[cst.CSTNode] = field(default_factory=list)
 
+
+# The loop context of one traversal, shared by all loop rules: the first LoopRule built for a
+# RuleContext owns it (only the owner has the tracking visitor methods), the others read it.
+# Rules are built together just before their traversal, so the slot is only consulted then;
+# whatever interleaving, every tracker has exactly one owner updating it.
+_tracker_slot: tuple[RuleContext, list[_Frame]] | None = None
 
 # FunctionFacts of the module being traversed, shared by all rules of one traversal (they run
 # interleaved on the same tree).  One slot: a new module replaces it; identity is checked on
@@ -64,29 +70,29 @@ class LoopRule(Rule):
     defined here (or must call ``super()``); they use ordinary ``visit_<Node>`` methods.
     """
 
-    _visitor_names: ClassVar[dict[type, tuple[str, ...]]] = {}
-
     def __init__(self, ctx: RuleContext) -> None:
+        global _tracker_slot
         super().__init__(ctx)
-        self._frames: list[_Frame] = [_Frame(None)]
+        slot = _tracker_slot
+        if slot is not None and slot[0] is ctx:
+            self._frames = slot[1]
+            self._owner = False
+        else:
+            self._frames = [_Frame(None)]
+            self._owner = True
+            _tracker_slot = (ctx, self._frames)
 
     def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
-        """As libcst's, but the method names are computed once per class.
-
-        libcst's version runs inspect.getmembers over ~1000 no-op stubs for every rule instance
-        (one per chunk): about 10 ms per rule per chunk, more than the traversal itself.
-        """
-        cls = type(self)
-        names = LoopRule._visitor_names.get(cls)
+        """The rule's own visitor methods, plus the tracking ones if it owns the tracker."""
+        key = (type(self), self._owner)
+        names = _VISITOR_NAMES.get(key)
         if names is None:
             names = tuple(
                 name
-                for name in dir(cls)
-                if name.startswith(("visit_", "leave_"))
-                and callable(getattr(cls, name))
-                and not getattr(getattr(cls, name), "_is_no_op", False)
+                for name, method in super().get_visitors().items()
+                if self._owner or name not in _TRACKING
             )
-            LoopRule._visitor_names[cls] = names
+            _VISITOR_NAMES[key] = names
         return {name: getattr(self, name) for name in names}
 
     @property
@@ -212,6 +218,15 @@ class LoopRule(Rule):
         self._leave_loop()
 
 
+_VISITOR_NAMES: dict[tuple[type, bool], tuple[str, ...]] = {}
+
+_TRACKING = frozenset(
+    name
+    for name, value in vars(LoopRule).items()
+    if name.startswith(("visit_", "leave_")) and callable(value)
+)
+
+
 def _small_literal_loop(loop: cst.CSTNode) -> bool:
     """A ``for`` over a literal list/tuple/set display: a handful of iterations by construction."""
     if isinstance(loop, cst.For):
@@ -242,8 +257,9 @@ class Ref:
 class Binding:
     kind: BindingKind
     node: cst.CSTNode  # the statement/param that binds
-    value: cst.BaseExpression | None = None  # right-hand side (assign/aug) or annotation (param)
+    value: cst.BaseExpression | None = None  # right-hand side (assign/aug)
     annotation: cst.BaseExpression | None = None
+    implicit: str | None = None  # the container kind a parameter always has (*args, **kwargs)
 
 
 def target_names(target: cst.BaseExpression) -> list[cst.Name]:
@@ -302,13 +318,15 @@ class FunctionFacts:
 
     def _params(self, params: cst.Parameters) -> None:
         every = [*params.posonly_params, *params.params, *params.kwonly_params]
-        for extra in (params.star_arg, params.star_kwarg):
-            if isinstance(extra, cst.Param):
-                every.append(extra)
         for p in every:
             ann = p.annotation.annotation if p.annotation is not None else None
             self.all_names.add(p.name.value)
             self._bind(p.name.value, Binding("param", p, annotation=ann), False)
+        # *args is always a tuple and **kwargs a dict, whatever their annotations say
+        for extra, kind in ((params.star_arg, "tuple"), (params.star_kwarg, "dict")):
+            if isinstance(extra, cst.Param):
+                self.all_names.add(extra.name.value)
+                self._bind(extra.name.value, Binding("param", extra, implicit=kind), False)
 
     def _mark(self, names: Sequence[cst.Name], kind: RefKind | Literal["skip"]) -> None:
         for n in names:
@@ -323,7 +341,8 @@ class FunctionFacts:
         start = self._counter
         self._counter += 1
         self._parent[node] = parent
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
+            assert isinstance(node, cst.Name)
             self._name(node, shadow, nested)
         else:
             shadow, nested = self._enter(node, shadow, nested)
@@ -341,6 +360,10 @@ class FunctionFacts:
     def _enter(
         self, node: cst.CSTNode, shadow: frozenset[str], nested: bool
     ) -> tuple[frozenset[str], bool]:
+        # exact-type gate first: isinstance on libcst's ABC-based classes is slow, and most
+        # nodes (whitespace, operators, literals) need nothing here
+        if type(node) not in _INTERESTING:
+            return shadow, nested
         if isinstance(node, cst.Attribute):
             self._kind[node.attr] = "skip"
         elif isinstance(node, cst.Arg):
@@ -350,8 +373,10 @@ class FunctionFacts:
             for t in node.targets:
                 names = target_names(t.target)
                 self._mark(names, "store")
+                # ``a, b = 0, x`` binds a to a part of the value: record the value as unknown
+                kind: BindingKind = "assign" if isinstance(t.target, cst.Name) else "other"
                 for n in names:
-                    self._bind(n.value, Binding("assign", node, node.value), nested)
+                    self._bind(n.value, Binding(kind, node, node.value), nested)
         elif isinstance(node, cst.AnnAssign):
             names = target_names(node.target)
             self._mark(names, "store" if node.value is not None else "skip")
@@ -382,7 +407,7 @@ class FunctionFacts:
                 self._mark(names, "store")
                 for n in names:
                     self._bind(n.value, Binding("with", node, node.item), nested)
-        elif isinstance(node, cst.ExceptHandler):
+        elif isinstance(node, cst.ExceptHandler | cst.ExceptStarHandler):
             if node.name is not None and isinstance(node.name.name, cst.Name):
                 self._mark([node.name.name], "store")
                 self._bind(node.name.name.value, Binding("other", node), nested)
@@ -536,9 +561,7 @@ class FunctionFacts:
             outside = [r for r in self.refs_of(name) if not self.inside(r.node, loop)]
             if any(r.nested for r in outside):
                 return True
-            reads = [
-                r for r in outside if r.kind != "store" and not self._rebound_by_loop(r, loop)
-            ]
+            reads = [r for r in outside if r.kind != "store" and not self._rebound_by_loop(r, loop)]
             if not reads:
                 continue
             if self.in_enclosing_loop(loop):
@@ -626,7 +649,10 @@ class FunctionFacts:
                 if not isinstance(b.node.operator, cst.AddAssign | cst.MultiplyAssign):
                     return False
             elif b.kind == "param":
-                if b.annotation is None or not _annotation_is(b.annotation, kind):
+                if b.implicit is not None:
+                    if b.implicit != kind:
+                        return False
+                elif b.annotation is None or not _annotation_is(b.annotation, kind):
                     return False
             else:
                 return False
@@ -667,7 +693,41 @@ class FunctionFacts:
         )
 
 
-ContainerKind = Literal["list", "dict", "str", "tuple"]
+_INTERESTING = frozenset(
+    {
+        cst.Attribute,
+        cst.Arg,
+        cst.Assign,
+        cst.AnnAssign,
+        cst.AugAssign,
+        cst.For,
+        cst.CompFor,
+        cst.NamedExpr,
+        cst.WithItem,
+        cst.ExceptHandler,
+        cst.ExceptStarHandler,
+        cst.Del,
+        cst.Import,
+        cst.ImportFrom,
+        cst.Global,
+        cst.Nonlocal,
+        cst.FunctionDef,
+        cst.ClassDef,
+        cst.Lambda,
+        cst.Param,
+        cst.ListComp,
+        cst.SetComp,
+        cst.DictComp,
+        cst.GeneratorExp,
+        cst.Call,
+        cst.MatchAs,
+        cst.MatchStar,
+        cst.MatchMapping,
+        cst.MatchKeywordElement,
+    }
+)
+
+ContainerKind = Literal["list", "dict", "set", "str", "tuple"]
 
 _LIST_GROWERS = frozenset({"append", "extend", "insert", "__iadd__"})
 
@@ -715,6 +775,10 @@ def _produces_dict(e: cst.BaseExpression, name: str) -> bool:
     )
 
 
+def _produces_set(e: cst.BaseExpression, name: str) -> bool:
+    return isinstance(e, cst.Set | cst.SetComp) or _call_to(e, "set")
+
+
 def is_string_literal(e: cst.BaseExpression) -> bool:
     return isinstance(e, cst.SimpleString | cst.ConcatenatedString | cst.FormattedString)
 
@@ -738,6 +802,7 @@ def _produces_tuple(e: cst.BaseExpression, name: str) -> bool:
 _PRODUCERS = {
     "list": _produces_list,
     "dict": _produces_dict,
+    "set": _produces_set,
     "str": _produces_str,
     "tuple": _produces_tuple,
 }
@@ -745,6 +810,7 @@ _PRODUCERS = {
 _ANNOTATION_NAMES = {
     "list": ("list", "List"),
     "dict": ("dict", "Dict"),
+    "set": ("set", "Set"),
     "str": ("str",),
     "tuple": ("tuple", "Tuple"),
 }
@@ -762,6 +828,15 @@ def _annotation_is(ann: cst.BaseExpression, kind: ContainerKind) -> bool:
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_IS_NODE: dict[type, bool] = {}
+
+
+def _is_node(value: object) -> bool:
+    t = type(value)
+    known = _IS_NODE.get(t)
+    if known is None:
+        known = _IS_NODE[t] = isinstance(value, cst.CSTNode)
+    return known
 
 
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
@@ -777,10 +852,10 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     out: list[cst.CSTNode] = []
     for name in names:
         value: Any = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        if type(value) is list or type(value) is tuple:
+            out.extend(v for v in value if _is_node(v))
+        elif _is_node(value):
             out.append(value)
-        elif isinstance(value, list | tuple):
-            out.extend(v for v in value if isinstance(v, cst.CSTNode))
     return out
 
 

@@ -179,11 +179,15 @@ class AppendInLoopRule(LoopRule):
             "alone (optionally under if-statements and nested for-loops without else), the "
             "accumulator is not used in the loop otherwise, and either the empty "
             "list/set/dict is created in the statement just before the loop or the loop "
-            "copies its items unchanged (then out.extend(it)/s.update(it) is suggested). The "
+            "copies its items unchanged into a name the function binds only to lists/sets "
+            "(then out.extend(it)/s.update(it) is suggested; appending the result of an "
+            "expression to an existing list is not reported: extend() over a generator is "
+            "slower than the loop). The "
             "fix is withheld when a comment would be lost, when the loop variable is read "
             "after the loop, when the accumulator could be seen by other code while it is "
             "filled (global, captured by a closure, read in an exception handler), or when the "
-            "loop contains await, yield, := , lambda or generator expressions.",
+            "loop contains await, yield, := , lambda, generator expressions or super() (which "
+            "fails inside a comprehension's scope).",
             unsafe_because="The comprehension fix is safe. Dict comprehensions evaluate the "
             "key before the value while d[k] = v evaluates the value first: when neither is a "
             "plain loop variable or constant the fix is marked unsafe. The extend()/update() "
@@ -195,10 +199,15 @@ class AppendInLoopRule(LoopRule):
         ),
     )
 
+    def __init__(self, ctx: RuleContext) -> None:
+        super().__init__(ctx)
+        self._reported: set[int] = set()  # leaves already reported from an outer loop
+
     def visit_For(self, node: cst.For) -> None:
         acc = _accumulation(node)
-        if acc is None:
+        if acc is None or id(acc.leaf) in self._reported:
             return
+        self._reported.add(id(acc.leaf))
         headers: list[cst.CSTNode] = []
         for c in acc.clauses:
             headers.extend([c.target, c.iter] if isinstance(c, cst.For) else [c.test])
@@ -217,7 +226,13 @@ class AppendInLoopRule(LoopRule):
                 fix=fix,
             )
             return
-        if self._is_copy(acc):
+        if (
+            self._is_copy(acc)
+            and facts is not None
+            and facts.only_bound_to(acc.receiver, "list" if acc.kind == "list" else "set")
+        ):
+            # only on a proven list/set: on other objects extend()/update() may not exist, or
+            # be the very method this loop implements
             method = "extend" if acc.kind == "list" else "update"
             fix = self._extend_fix(facts, node, acc, method)
             self.report(
@@ -262,6 +277,9 @@ class AppendInLoopRule(LoopRule):
             return False
         inner = [node.target, *acc.clauses[1:], acc.leaf]
         if any(contains_any(n, *_SCOPE_SENSITIVE) for n in inner):
+            return False
+        # zero-argument super() fails inside a comprehension's own scope (Python 3.11)
+        if any(_mentions(n, "super") for n in inner):
             return False
         if contains_any(node.iter, cst.Await, cst.Yield, cst.NamedExpr):
             return False
@@ -603,7 +621,7 @@ def _late_nodes(root: cst.CSTNode) -> set[int]:
 
 
 def _singular(name: str) -> str:
-    if len(name) > 2 and name.endswith("s") and not name.endswith("ss"):
+    if len(name) >= 2 and name.endswith("s") and not name.endswith("ss"):
         return name[:-1]
     return ""
 
@@ -875,11 +893,18 @@ class StringConcatInLoopRule(LoopRule):
         self._seen.add(key)
         empty = "b''" if kind == "bytes" else "''"
         name = self.ctx.code(target)
-        self.report(
-            node,
-            f"{name} is a {kind} grown with + in a loop (a copy each time): append the parts "
-            f"to a list and {empty}.join() them once",
-        )
+        if kind == "str" and isinstance(target, cst.Name):
+            # CPython usually extends a local str in place: slower than join, not quadratic
+            msg = (
+                f"Building the string {name} with + in a loop: append the parts to a list and "
+                f"''.join() them once (several times faster, and never quadratic)"
+            )
+        else:
+            msg = (
+                f"{name} is a {kind} grown with + in a loop, copied in full every time "
+                f"(quadratic): append the parts to a list and {empty}.join() them once"
+            )
+        self.report(node, msg)
 
     def _literal_kind(
         self,
@@ -1035,15 +1060,19 @@ class DictKeyLookupRule(LoopRule):
         doc=RuleDoc(
             why="`for k in d: ... d[k]` hashes every key a second time to find a value the "
             "iteration just passed; d.items() yields both (about 1.2x faster for the loop).",
-            before="def total(prices):\n    t = 0\n    for name in prices:\n"
+            before="def total(prices):\n    t = 0\n    for name in prices.keys():\n"
             "        t += prices[name]\n    return t",
             after="def total(prices):\n    t = 0\n    for name, price in prices.items():\n"
             "        t += price\n    return t",
-            not_applicable="Not reported when d is used in the loop other than to read d[k] "
-            "(it may be mutated), when d[k] is assigned or deleted, or when k is rebound.",
+            not_applicable="Reported for `for k in d.keys()`, and for `for k in d` only when "
+            "the function binds d to nothing but dicts (a list can legitimately be iterated "
+            "and indexed by its own values, e.g. a permutation). Not reported when d is used "
+            "in the loop other than to read d[k] (it may be mutated), when d[k] is assigned or "
+            "deleted, or when k is rebound.",
             unsafe_because="d might not be a dict: a mapping whose __getitem__ computes "
-            "values (or a list iterated by value and indexed by it) gives different results "
-            "through items(); and code called in the loop could change d[k] through another "
+            "values, or an object that offers only keys() and __getitem__ (the protocol "
+            "dict.update() accepts) and has no items(); and code called in the loop could "
+            "change d[k] through another "
             "reference while the rewritten loop keeps the value fetched at the start of the "
             "iteration.",
         ),
