@@ -268,3 +268,13 @@ def test_sarif_reports_unreadable_files_as_notifications(project: Path, hone: Ho
     assert inv["executionSuccessful"] is False
     (note,) = inv["toolExecutionNotifications"]
     assert "cannot read" in note["message"]["text"]
+
+
+def test_identical_rule_failures_are_reported_once() -> None:
+    from hone.cli.check import _group_rule_errors
+
+    errors = ["HONE101: RecursionError('deep')", "HONE102: RecursionError('deep')", "HONE9: boom"]
+    assert _group_rule_errors(errors) == [
+        "2 rules failed (HONE101, HONE102): RecursionError('deep')",
+        "rule failed: HONE9: boom",
+    ]

@@ -361,9 +361,9 @@ def _report(
             _err(f"error: {shown}: {r.error}")
             if r.detail and args.verbose:
                 print(r.detail, file=sys.stderr)
-        for e in r.rule_errors:
+        for problem in _group_rule_errors(r.rule_errors):
             internal = True
-            _err(f"error: {shown}: rule failed: {e}")
+            _err(f"error: {shown}: {problem}")
         for note in r.notes:
             _err(f"warning: {shown}: {note}")
 
@@ -400,6 +400,22 @@ def _report(
     if internal:
         return 2
     return 1 if failing(results) and not args.exit_zero else 0
+
+
+def _group_rule_errors(errors: Sequence[str]) -> list[str]:
+    """``"HONE101: RecursionError(...)"`` lines -> one line per distinct exception."""
+    by_exc: dict[str, list[str]] = {}
+    for e in errors:
+        code, sep, exc = e.partition(": ")
+        if not sep:
+            code, exc = "?", e
+        by_exc.setdefault(exc, []).append(code)
+    return [
+        f"rule failed: {codes[0]}: {exc}"
+        if len(codes) == 1
+        else f"{len(codes)} rules failed ({', '.join(codes)}): {exc}"
+        for exc, codes in by_exc.items()
+    ]
 
 
 def _show_settings(
