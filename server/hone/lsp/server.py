@@ -37,6 +37,7 @@ from hone.lsp.feature import CommandHandler, Feature
 from hone.lsp.features.code_actions import CodeActionsFeature
 from hone.lsp.features.diagnostics import RulesFeature
 from hone.lsp.features.llm import LLMFeature
+from hone.lsp.features.timing import TimingFeature
 from hone.lsp.protocol import HoneProtocol
 from hone.lsp.state import DocumentState
 
@@ -50,6 +51,7 @@ FEATURE_CLASSES: list[type[Feature]] = [
     RulesFeature,
     CodeActionsFeature,
     LLMFeature,
+    TimingFeature,
 ]
 
 
