@@ -130,3 +130,18 @@ def test_fix_uses_the_cache_for_files_without_fixes(
     assert (project / "a.py").read_text() == "x = min(a)\n"
     r = hone("check", "-v", "a.py")  # the fixed text was cached by the fix run
     assert "1 from cache" in r.err and r.rc == 0
+
+
+def test_eviction_drops_the_least_recently_used(
+    project: Path, hone: HoneRunner, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_mod, "MAX_ROWS", 2)
+    write(project / "a.py", SLOW)
+    write(project / "b.py", "y = 1\n")
+    hone("check", "a.py", "b.py")
+    assert "1 from cache" in hone("check", "-v", "a.py").err  # a is now the most recent
+    write(project / "c.py", "z = 1\n")
+    hone("check", "c.py")
+    assert _stats(cache_dir)["rows"] == 2
+    assert "1 from cache" in hone("check", "-v", "a.py").err
+    assert "1 analysed" in hone("check", "-v", "b.py").err  # b was evicted

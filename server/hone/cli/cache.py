@@ -39,8 +39,9 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
     key TEXT PRIMARY KEY,
     payload TEXT NOT NULL,
-    created REAL NOT NULL
+    created REAL NOT NULL  -- last written or used
 );
+CREATE INDEX IF NOT EXISTS results_created ON results (created);
 CREATE TABLE IF NOT EXISTS stats (
     name TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -241,8 +242,16 @@ class ResultCache:
             return None
         return decode_result(row[0]) if row else None
 
-    def put_many(self, rows: Iterable[tuple[str, str]], *, hits: int = 0, misses: int = 0) -> None:
-        """Store ``(key, payload)`` rows and add to the hit/miss counters, in one transaction."""
+    def put_many(
+        self,
+        rows: Iterable[tuple[str, str]],
+        *,
+        used: Iterable[str] = (),
+        hits: int = 0,
+        misses: int = 0,
+    ) -> None:
+        """Store ``(key, payload)`` rows, mark ``used`` rows as recent (eviction drops the least
+        recently used), and add to the hit/miss counters, all in one transaction."""
         if self._conn is None:
             return
         now = time.time()
@@ -251,6 +260,9 @@ class ResultCache:
             self._conn.executemany(
                 "INSERT OR REPLACE INTO results (key, payload, created) VALUES (?, ?, ?)",
                 [(k, p, now) for k, p in rows],
+            )
+            self._conn.executemany(
+                "UPDATE results SET created = ? WHERE key = ?", [(now, k) for k in used]
             )
             for name, value in (("hits", hits), ("misses", misses)):
                 self._conn.execute(

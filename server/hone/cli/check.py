@@ -223,7 +223,12 @@ def _run(args: argparse.Namespace) -> int:
     if cache is not None:
         hits = sum(1 for r in results if r.from_cache)
         misses = sum(1 for r in results if r.analysed)
-        cache.put_many((row for r in results for row in r.cache_rows), hits=hits, misses=misses)
+        cache.put_many(
+            (row for r in results for row in r.cache_rows),
+            used=[r.cache_hit for r in results if r.cache_hit],
+            hits=hits,
+            misses=misses,
+        )
         if cache.error:
             _err(f"warning: {cache.error}")
         cache.close()

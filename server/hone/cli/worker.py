@@ -59,6 +59,7 @@ class FileResult:
     fixed: int = 0  # fixes applied and written
     written: bool = False
     cache_rows: list[tuple[str, str]] = field(default_factory=list)
+    cache_hit: str | None = None  # key of the row this result came from (refreshed on use)
 
 
 class DecodeProblem(Exception):
@@ -208,7 +209,7 @@ def _check_file(task: FileTask) -> FileResult:
     text = source.text
     if cached is not None and not (task.fix and fixable(cached.findings, unsafe=task.unsafe)):
         result.findings, result.rule_errors = cached.findings, cached.rule_errors
-        result.from_cache = True
+        result.from_cache, result.cache_hit = True, key
     elif task.fix:
         text = _fix(task, path, data, source, settings, result)
     else:
