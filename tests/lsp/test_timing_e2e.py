@@ -121,7 +121,7 @@ def as_dict(value: Any) -> dict[str, Any]:
 
 
 async def test_lenses_run_the_file_and_then_show_the_times(
-    client: HoneTestClient, workspace: Path
+    client: HoneTestClient, workspace: Path, capture: dict[str, int]
 ) -> None:
     uri = await client.open(workspace / "prog.py", PROGRAM)
     before = titles(await lenses(client, uri))
@@ -146,6 +146,14 @@ async def test_lenses_run_the_file_and_then_show_the_times(
     assert note["hot_lines"][0]["line"] in (5, 6)  # 0-based: the loop of parse_rows
     assert note["report"]["stdout"] == "rows 400000 argv []\n"
 
+    caps = client.capabilities
+    if (
+        caps
+        and caps.workspace
+        and caps.workspace.code_lens
+        and caps.workspace.code_lens.refresh_support
+    ):
+        await client.wait_until(lambda: capture["lens_refresh"], what="workspace/codeLens/refresh")
     after = titles(await lenses(client, uri))
     timing_lens = next(t for t in after[3] if t.startswith("⏱"))
     assert "self" in timing_lens and "total" in timing_lens and "1 call" in timing_lens
