@@ -182,7 +182,8 @@ def test_recorded_arguments_are_replayed_first(tmp_path: Path) -> None:
     import pickle
 
     rows = [(i % 7, i) for i in range(3000)]
-    samples = {"group_by_key": [pickle.dumps(((rows,), {}))]}
+    entry = {"qualname": "group_by_key", "file": "m.py", "line": 1, "module": "__main__"}
+    samples = {"version": 1, "entries": [{**entry, "payload": pickle.dumps(((rows,), {}))}]}
     rec = tmp_path / "samples.pkl"
     rec.write_bytes(pickle.dumps(samples))
     case = next(c for c in CASES if c.name == "group_by_key")
@@ -234,3 +235,59 @@ def test_verdicts_are_cached_across_service_instances(tmp_path: Path) -> None:
     assert v1.status == v2.status == "rejected"
     assert v1.reason == v2.reason
     assert (runs1, runs2) == (1, 0)
+
+
+def test_method_verified_on_arguments_recorded_by_a_timed_run(tmp_path: Path) -> None:
+    """Profile-guided: a timed run records real arguments (instances of the program's own
+    class included); verification replays them and catches a rewrite that only fails there."""
+    from hone.runner import RunRequest, run_with_timing_sync
+
+    program = """\
+class Ledger:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def totals(self):
+        out = {}
+        for key, amount in self.rows:
+            if key not in out:
+                out[key] = 0
+            out[key] = out[key] + amount
+        return out
+
+
+if __name__ == "__main__":
+    ledger = Ledger([(i % 13, i) for i in range(20000)])
+    print(len(ledger.totals()))
+"""
+    path = tmp_path / "ledger.py"
+    path.write_text(program)
+    report = run_with_timing_sync(
+        RunRequest(path=str(path), work_dir=str(tmp_path / "run"), max_sample_bytes=1 << 20)
+    )
+    assert report.exit_code == 0, report
+    assert report.samples_path
+    correct = program.replace(
+        """        out = {}
+        for key, amount in self.rows:
+            if key not in out:
+                out[key] = 0
+            out[key] = out[key] + amount
+        return out
+""",
+        """        out = {}
+        for key, amount in self.rows:
+            out[key] = out.get(key, 0) + amount
+        return out
+""",
+    )
+    wrong = program.replace(
+        "            out[key] = out[key] + amount\n", "            out[key] = amount\n"
+    )
+    common = dict(recorded=(report.samples_path,), generate=False)
+    good = run(program, correct, "Ledger.totals", tmp_path, **common)
+    assert good.status == "verified", good
+    assert good.sources == {"recorded": 1}
+    bad = run(program, wrong, "Ledger.totals", tmp_path, **common)
+    assert bad.status == "rejected", bad
+    assert "recorded" in bad.reason

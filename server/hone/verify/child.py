@@ -266,19 +266,39 @@ Input = tuple[tuple[Any, ...], dict[str, Any], str]  # args, kwargs, source labe
 
 
 def recorded_inputs(job: dict[str, Any]) -> list[Input]:
+    """Arguments recorded by "run with timing" (``{"version": 1, "entries": [...]}``).
+
+    A payload may pickle instances of the program's own classes under the module name they had
+    in the run (``__main__`` for a script): while unpickling, that name points at the module
+    loaded here, so the objects are rebuilt from its classes (methods get their ``self``).
+    """
     out: list[Input] = []
+    qualname = job["qualname"]
+    module = sys.modules.get("__hone_original__")
     for path in job.get("recorded", []):
         try:
             with open(path, "rb") as fh:
-                samples = pickle.load(fh)
+                data = pickle.load(fh)
         except Exception:
             continue
-        for s in samples.get(job["qualname"], []) if isinstance(samples, dict) else []:
+        entries = data.get("entries", []) if isinstance(data, dict) else []
+        for entry in entries:
+            if not isinstance(entry, dict) or entry.get("qualname") != qualname:
+                continue
+            name = str(entry.get("module") or "__main__")
+            saved = sys.modules.get(name)
+            if module is not None:
+                sys.modules[name] = module
             try:
-                args, kwargs = pickle.loads(s) if isinstance(s, bytes) else s
+                args, kwargs = pickle.loads(entry["payload"])
                 out.append((tuple(args), dict(kwargs), "recorded"))
             except Exception:
                 continue
+            finally:
+                if saved is not None:
+                    sys.modules[name] = saved
+                elif module is not None:
+                    sys.modules.pop(name, None)
     return out
 
 
