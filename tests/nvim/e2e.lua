@@ -27,8 +27,11 @@ local function elapsed_ms(since)
   return math.floor((uv.hrtime() - (since or started)) / 1e6)
 end
 
+-- Neovim 0.7 prints window/showMessage text without ending the line: start ours on a new one
+local NL = vim.fn.has('nvim-0.8') == 1 and '' or '\n'
+
 local function out(msg)
-  io.stdout:write(msg .. '\n')
+  io.stdout:write(NL .. msg .. '\n')
   io.stdout:flush()
 end
 
