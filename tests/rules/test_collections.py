@@ -98,6 +98,16 @@ def test_104_list_variable_messages() -> None:
     assert all(f.fix is None for f in found)
 
 
+def test_104_membership_in_dict_values() -> None:
+    src = """
+        def f(xs, table):
+            return [x for x in xs if x in table.values()]
+    """
+    found = findings(src, "HONE104")
+    assert len(found) == 1 and found[0].fix is None
+    assert "set of the values" in found[0].message
+
+
 @pytest.mark.parametrize(
     "src",
     [
@@ -105,6 +115,10 @@ def test_104_list_variable_messages() -> None:
         """
         def f(x):
             return x in ("a", "b", "c")
+        """,
+        """
+        def f(x, d):
+            return x in d.values()
         """,
         # two elements: no measurable gain
         """

@@ -1416,3 +1416,74 @@ def test_hostile_syntax_does_not_break_rules() -> None:
             from hone.core.text import apply_edits
 
             ast.parse(apply_edits(HOSTILE, list(f.fix.edits)))
+
+
+# -- property-based equivalence of the safe fixes --------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_values = st.one_of(
+    st.integers(-5, 5),
+    st.none(),
+    st.text(max_size=2),
+    st.booleans(),
+    st.lists(st.integers(0, 3), max_size=2),  # unhashable: add()/dict keys raise TypeError
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+
+SAFE_FIX_CASES = [
+    (APPEND_COND, "HONE101"),
+    (
+        """
+        def f(xs):
+            s = set()
+            for x in xs:
+                if x:
+                    s.add(x)
+            return s
+        """,
+        "HONE101",
+    ),
+    (
+        """
+        def f(xs):
+            d = {}
+            for i, x in enumerate(xs):
+                d[x] = i
+            return d
+        """,
+        "HONE101",
+    ),
+    (
+        """
+        def f(xs):
+            for x in xs:
+                if not x:
+                    return False
+            return True
+        """,
+        "HONE103",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def safe_fixed_pairs() -> list[tuple[str, str]]:
+    pairs = []
+    for src, code in SAFE_FIX_CASES:
+        assert fix_safety(src, code) is Safety.SAFE
+        pairs.append((src, fixed(src, code)))
+    return pairs
+
+
+def test_safe_fixes_behave_the_same_on_random_inputs(
+    safe_fixed_pairs: list[tuple[str, str]],
+) -> None:
+    @settings(max_examples=150, deadline=None)
+    @given(xs=st.lists(_values, max_size=8))
+    def check(xs: list[object]) -> None:
+        for before, after in safe_fixed_pairs:
+            assert_same_behaviour(before, after, "f", [(xs,), (tuple(xs),)])
+
+    check()

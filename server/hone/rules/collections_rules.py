@@ -75,7 +75,8 @@ class MembershipInListRule(LoopRule):
             "        if w not in ('a', 'an', 'the'):\n            out.append(w)\n    return out",
             after="def keep(words, seen_list):\n    out = []\n    for w in words:\n"
             "        if w not in {'a', 'an', 'the'}:\n            out.append(w)\n    return out",
-            not_applicable="Literal lists/tuples are reported only with three or more "
+            not_applicable="`x in d.values()` is reported too (a linear scan of the values), "
+            "without a fix. Literal lists/tuples are reported only with three or more "
             "elements, all hashable constants (numbers, strings, True/False/None). A name is "
             "reported only when this function binds it to nothing but lists (and it is not a "
             "literal of fewer than four elements never grown); then the message says to build "
@@ -112,6 +113,19 @@ class MembershipInListRule(LoopRule):
                 end = container.rpar[-1] if container.rpar else container
                 fix = self.fix("Use a set literal", Replacement(start, f"{{{items}}}", end))
             self.report(container, "Test membership against a set literal: {...}", fix=fix)
+            return
+        if (
+            isinstance(container, cst.Call)
+            and isinstance(container.func, cst.Attribute)
+            and container.func.attr.value == "values"
+            and not container.args
+        ):
+            owner = self.ctx.code(container.func.value)
+            self.report(
+                container,
+                f"`in {owner}.values()` scans every value on every iteration: build a set of "
+                "the values once before the loop and test that",
+            )
             return
         found = _list_name(self, container)
         if found is None:
