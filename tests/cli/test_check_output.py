@@ -278,3 +278,12 @@ def test_identical_rule_failures_are_reported_once() -> None:
         "2 rules failed (HONE101, HONE102): RecursionError('deep')",
         "rule failed: HONE9: boom",
     ]
+
+
+def test_help_text(capsys: pytest.CaptureFixture[str]) -> None:
+    from hone.cli.main import main
+
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    out = capsys.readouterr().out
+    assert "exit status:" in out and "hone-check/1" in out and "--unsafe-fixes" in out

@@ -39,7 +39,26 @@ def _positive_int(text: str) -> int:
     return value
 
 
+EPILOG = """\
+exit status:
+  0  no findings (HONE001 "file skipped" notes do not count)
+  1  findings (a binary or undecodable file is a HONE000 finding); 0 with --exit-zero
+  2  usage error, missing path, unreadable file, or internal error (also with --exit-zero)
+
+settings: [tool.hone] in the nearest pyproject.toml of each file; --select/--ignore/
+--exclude/--max-file-size-kb replace the same setting from there.
+
+output: positions are 1-based, columns count Unicode code points.  --format json writes
+{"schema": "hone-check/1", "findings": [{path, line, column, end_line, end_column, code,
+name, message, severity, category, function, fix: {title, safety, edits}}], "errors",
+"summary"}; --format sarif writes SARIF 2.1.0 (columnKind unicodeCodePoints) for code
+scanning.  Results are cached by file content (see --show-settings for where).
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument(
         "paths", nargs="*", default=["."], metavar="PATH", help="files and folders (default: .)"
     )
@@ -128,7 +147,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         with _cli_logging(getattr(args, "verbose", False)):
             return _run(args)
-    except BrokenPipeError:  # `hone check | head`
+    except BrokenPipeError:  # `hone check | head`: stop quietly
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
         return 1
     except Exception as exc:
         _err(f"internal error: {type(exc).__name__}: {exc}")
@@ -212,7 +234,8 @@ def _run(args: argparse.Namespace) -> int:
             _err(f"warning: {cache.error}")
             cache = None
 
-    tasks = _tasks(found.files, resolver, cache, fix=fix, unsafe=unsafe, show=args.show_fixes)
+    show = args.show_fixes and args.format == "text"
+    tasks = _tasks(found.files, resolver, cache, fix=fix, unsafe=unsafe, show=show)
     for problem in resolver.problems:
         print(f"{problem}", file=sys.stderr)
     if not tasks:
