@@ -118,6 +118,28 @@ SPECS: tuple[SettingSpec, ...] = (
         "llm.cacheMaxMb", "int", 64, "Size bound of the on-disk LLM cache.", minimum=1, maximum=4096
     ),
     # run with timing
+    # verification of rewrites
+    SettingSpec(
+        "verify.enabled",
+        "bool",
+        True,
+        "Verify LLM rewrites and unsafe rule fixes in a sandbox (same results on sample inputs, "
+        "measured speedup) before offering them.",
+    ),
+    SettingSpec(
+        "verify.unsafeRuleFixes",
+        "bool",
+        True,
+        "Also verify unsafe rule fixes (after each save).",
+    ),
+    SettingSpec(
+        "verify.timeoutSeconds",
+        "number",
+        30.0,
+        "Wall-time limit of one verification.",
+        minimum=2,
+        maximum=600,
+    ),
     SettingSpec("run.enabled", "bool", True, "Allow 'Run with timing' to execute code."),
     SettingSpec(
         "run.python",
