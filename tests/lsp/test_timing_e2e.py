@@ -158,6 +158,18 @@ async def test_lenses_run_the_file_and_then_show_the_times(
     timing_lens = next(t for t in after[3] if t.startswith("⏱"))
     assert "self" in timing_lens and "total" in timing_lens and "1 call" in timing_lens
     assert any("500 calls" in t for t in after[10])  # tiny
+    lens = next(
+        x
+        for x in await lenses(client, uri)
+        if x.range.start.line == 3 and x.command and x.command.title.startswith("⏱")
+    )
+    assert lens.command is not None
+    shown = as_dict(await execute(client, lens.command.command, *lens.command.arguments or []))
+    assert shown["summary"] == reply["summary"]
+    await client.wait_until(
+        lambda: [m for m in client.log_messages if m.message.startswith("hone: parse_rows: line")],
+        what="the function's line times in the log",
+    )
 
     diagnostics = await client.wait_diagnostics(
         uri, lambda ds: any(d.code == "TIME001" for d in ds)

@@ -306,7 +306,9 @@ class Run:
         function = cfg.get("function")
         if function:
             stem = os.path.splitext(os.path.basename(path))[0]
-            self.module_name = stem if stem.isidentifier() else "__hone_target__"
+            # its own name (so pickles of its classes name it), unless that would hide a module
+            usable = stem.isidentifier() and stem not in sys.modules
+            self.module_name = stem if usable else "__hone_target__"
         module = ModuleType(self.module_name)
         module.__file__ = path
         module.__cached__ = None  # type: ignore[attr-defined]
@@ -456,8 +458,10 @@ def main() -> int:
     with open(sys.argv[1], encoding="utf-8") as fh:
         cfg = json.load(fh)
     _die_with_parent(int(cfg.get("parent_pid") or 0))
-    # ``python bootstrap.py`` put this file's folder first on sys.path; the program expects its own
-    sys.path[0] = os.path.dirname(cfg["path"])
+    # ``python bootstrap.py`` put this file's folder first on sys.path; the program expects its
+    # own (unless safe-path mode, PYTHONSAFEPATH / -P, keeps script folders off sys.path)
+    if not getattr(sys.flags, "safe_path", False):
+        sys.path[0] = os.path.dirname(cfg["path"])
     for extra in reversed(cfg.get("extra_sys_path") or []):
         if extra not in sys.path:
             sys.path.insert(1, extra)

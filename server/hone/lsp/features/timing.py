@@ -258,12 +258,20 @@ class TimingFeature(Feature):
         return {"cancelled": True, "message": f"stopping the run of {active.name}"}
 
     async def _show_command(self, args: Sequence[Any]) -> Any:
+        """Log the report (what the timing lenses run), starting with the lens's function."""
+        from hone.runner.report import fmt_seconds
+
         uri = _uri_argument(args)
         shown = self._shown.get(uri or "")
         if shown is None:
             return {"message": "no timing report for this document"}
         doc = self.server.get_document(uri or "")
         text = doc.text if doc is not None and doc.version == shown.version else None
+        wanted = args[0].get("function") if args and isinstance(args[0], Mapping) else None
+        for f in shown.functions.values():
+            if f.qualname == wanted and f.lines:
+                per_line = ", ".join(f"line {ln.line}: {fmt_seconds(ln.self_s)}" for ln in f.lines)
+                self.server.log(f"hone: {f.qualname}: {per_line}", lsp.MessageType.Info)
         self.server.log(shown.report.render_text(text), lsp.MessageType.Info)
         return {"summary": shown.report.summary()}
 
