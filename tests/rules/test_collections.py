@@ -52,6 +52,16 @@ def test_104_parenthesised_tuple_keeps_no_stray_parentheses() -> None:
     """)
 
 
+def test_104_no_fix_when_a_comment_would_be_lost() -> None:
+    src = """
+        def f(xs):
+            return [x for x in xs if x in (  # the usual suspects
+                1, 2, 3)]
+    """
+    found = findings(src, "HONE104")
+    assert len(found) == 1 and found[0].fix is None
+
+
 def test_104_literal_list_in_loop_condition() -> None:
     src = """
         def f(xs):

@@ -1229,6 +1229,7 @@ def test_115_safe_with_private_open_file(tmp_path: object) -> None:
             return out
     """)
     assert fix_safety(src, "HONE115") is Safety.SAFE
+    _reanalysed_clean(src, "HONE115")
     import pathlib
 
     assert isinstance(tmp_path, pathlib.Path)
