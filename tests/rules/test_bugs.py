@@ -16,8 +16,9 @@ from tests.rules.ruletest import findings
     [
         "def f(x, items=[]):\n    items.append(x)\n",
         "def f(x, seen=set()):\n    seen.add(x)\n",
-        "def f(k, cache={}):\n    cache[k] = 1\n",
-        "def f(k, cache={}):\n    del cache[k]\n",
+        "def f(k, table={}):\n    table.update({k: 1})\n",
+        "def f(k, table={}):\n    table.setdefault(k, []).append(1)\n",
+        "def f(k, table={}):\n    table.x = 1\n",
         "def f(x, items=[]):\n    items += [x]\n",
         "def f(items=[]):\n    return items\n",
         "def f(items=[]):\n    return 1, items\n",
@@ -58,6 +59,13 @@ def test_301_positive(src: str) -> None:
         "def f(items=frozenset()):\n    return items\n",
         "def f(items=[]):\n    for items in range(3):\n        items.append(1)\n",
         "def f(items=[]):\n    x = items\n",
+        # deliberate per-function state: memo dicts and counters
+        "def f(k, cache={}):\n    cache.update({k: 1})\n",
+        "def f(k, _seen=set()):\n    _seen.add(k)\n",
+        "def f(k, memo={}):\n    return memo.setdefault(k, k * 2)\n",
+        "def f(k, m={}):\n    if k in m:\n        return m[k]\n    m[k] = k * 2\n    return m[k]\n",
+        "def f(k, m={}):\n    del m[k]\n",
+        "def f(n=[0]):\n    n[0] += 1\n    return n[0]\n",
     ],
 )
 def test_301_negative(src: str) -> None:
@@ -65,7 +73,7 @@ def test_301_negative(src: str) -> None:
 
 
 def test_301_reports_each_changed_default() -> None:
-    src = "def f(a=[], b={}, c=[]):\n    a.append(1)\n    b['k'] = 2\n    return len(c)\n"
+    src = "def f(a=[], b={}, c=[]):\n    a.append(1)\n    b.update(k=2)\n    return len(c)\n"
     found = findings(src, "HONE301")
     assert [f.span.start.character for f in found] == [8, 14]
 

@@ -6,7 +6,7 @@ import libcst as cst
 
 from hone.core.finding import Category, Safety
 from hone.rules.base import Replacement, Rule, RuleDoc, RuleMeta
-from hone.rules.nodeutil import ScopedRule, call_name, is_number_literal, node_fix
+from hone.rules.nodeutil import ScopedRule, Walker, call_name, is_number_literal, node_fix
 
 # -- HONE301 --------------------------------------------------------------------------------
 
@@ -65,11 +65,10 @@ def _mutable_default(expr: cst.BaseExpression) -> str | None:
     return None
 
 
-class _Usage(cst.CSTVisitor):
+class _Usage(Walker):
     """How a function body uses one name: rebinds it, mutates it, or lets it escape."""
 
     def __init__(self, name: str) -> None:
-        super().__init__()
         self.name = name
         self.rebound = False
         self.changed = False
@@ -86,19 +85,21 @@ class _Usage(cst.CSTVisitor):
             return self._binds(target.value)
         return False
 
-    def _into(self, target: cst.CSTNode) -> bool:
-        """``name[...] = ...`` / ``name.attr = ...`` (also inside unpacking targets)."""
-        if isinstance(target, cst.Subscript | cst.Attribute):
+    def _into(self, target: cst.CSTNode, *, items: bool = True) -> bool:
+        """``name.attr = ...`` (and ``name[...] = ...`` when ``items``), also inside unpacking
+        targets.  Item assignment alone is how deliberate per-function state is kept (memo
+        dicts, ``n=[0]`` counters), so callers may leave it out."""
+        if isinstance(target, cst.Attribute) or (items and isinstance(target, cst.Subscript)):
             return self._is(target.value)
         if isinstance(target, cst.Tuple | cst.List):
-            return any(self._into(e.value) for e in target.elements)
+            return any(self._into(e.value, items=items) for e in target.elements)
         if isinstance(target, cst.StarredElement):
-            return self._into(target.value)
+            return self._into(target.value, items=items)
         return False
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         self.rebound |= self._binds(node.target)
-        self.changed |= self._into(node.target)
+        self.changed |= self._into(node.target, items=False)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         # stored into an object (self.items = items): callers can mutate it later
@@ -110,13 +111,13 @@ class _Usage(cst.CSTVisitor):
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             self.rebound |= self._binds(node.target)
-        self.changed |= self._into(node.target)
+        self.changed |= self._into(node.target, items=False)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self.changed |= self._is(node.target) or self._into(node.target)
+        self.changed |= self._is(node.target) or self._into(node.target, items=False)
 
     def visit_Del(self, node: cst.Del) -> None:
-        self.changed |= self._into(node.target)
+        self.changed |= self._into(node.target, items=False)
         self.rebound |= self._binds(node.target)
 
     def visit_For(self, node: cst.For) -> None:
@@ -157,6 +158,12 @@ class _Usage(cst.CSTVisitor):
             self.changed |= self._escapes(node.value)
 
 
+def _deliberate_state(name: str) -> bool:
+    """``_cache={}``, ``memo={}``: the shared default is the point (memoisation)."""
+    lowered = name.lower()
+    return name.startswith("_") or "cache" in lowered or "memo" in lowered
+
+
 class MutableDefaultRule(Rule):
     meta = RuleMeta(
         id="HONE301",
@@ -171,10 +178,13 @@ class MutableDefaultRule(Rule):
             before="def add(item, items=[]):\n    items.append(item)\n    return items",
             after="def add(item, items=None):\n    if items is None:\n        items = []\n"
             "    items.append(item)\n    return items",
-            not_applicable="Reported only when the function mutates the parameter (a mutating "
-            "method, item/attribute assignment, +=), returns it or stores it in an object; a "
-            "default that is only read is harmless.  Parameters that are rebound in the body "
-            "are left alone.  No automatic fix: the body needs a new first statement.",
+            not_applicable="Reported only when the function changes the parameter (a mutating "
+            "method such as append/update/add, attribute assignment, +=), returns it or stores "
+            "it in an object; a default that is only read is harmless.  Deliberate per-function "
+            "state is left alone: parameters named _x or containing 'cache'/'memo', and defaults "
+            "changed only by item assignment (memo dicts, n=[0] counters).  Parameters that are "
+            "rebound in the body are left alone.  No automatic fix: the body needs a new first "
+            "statement.",
         ),
     )
 
@@ -186,8 +196,10 @@ class MutableDefaultRule(Rule):
             kind = _mutable_default(param.default)
             if kind is None:
                 continue
+            if _deliberate_state(param.name.value):
+                continue
             usage = _Usage(param.name.value)
-            node.body.visit(usage)
+            usage.run(node.body)
             if usage.changed and not usage.rebound:
                 self.report(
                     param.default,

@@ -21,7 +21,6 @@ from hone.rules.nodeutil import (
     call_name,
     code,
     comp_parts,
-    contains,
     has_calls,
     is_int,
     method_call,
@@ -29,6 +28,7 @@ from hone.rules.nodeutil import (
     positional,
     single_arg,
     string_value,
+    walk,
 )
 
 
@@ -402,10 +402,27 @@ class AnyAllListRule(Rule):
 
 
 # Names whose meaning inside a lambda differs from inside a comprehension.
-_SCOPE_SENSITIVE = m.Name("super") | m.Name("locals") | m.Name("vars") | m.Name("eval")
-_NEW_SCOPES = (
-    m.Lambda() | m.ListComp() | m.SetComp() | m.DictComp() | m.GeneratorExp() | m.NamedExpr()
+_SCOPE_SENSITIVE = frozenset(("super", "locals", "vars", "eval", "exec", "dir"))
+# Nodes whose closures/bindings would change when the lambda body moves into a comprehension.
+_NOT_MOVABLE = (
+    cst.Lambda,
+    cst.ListComp,
+    cst.SetComp,
+    cst.DictComp,
+    cst.GeneratorExp,
+    cst.NamedExpr,
+    cst.Yield,
+    cst.Await,
 )
+
+
+def _movable(body: cst.BaseExpression) -> bool:
+    for n in walk(body):
+        if isinstance(n, _NOT_MOVABLE):
+            return False
+        if isinstance(n, cst.Call) and call_name(n) in _SCOPE_SENSITIVE:
+            return False
+    return True
 
 
 class LambdaMapFilterRule(Rule):
@@ -452,7 +469,7 @@ class LambdaMapFilterRule(Rule):
         ):
             return
         body = lam.body
-        if contains(body, _NEW_SCOPES | m.Yield() | m.Await() | m.Call(func=_SCOPE_SENSITIVE)):
+        if not _movable(body):
             return
         name = params.params[0].name.value
         comp_for = cst.CompFor(
@@ -521,6 +538,14 @@ def _brackets_ws(
     return cst.SimpleWhitespace(""), cst.SimpleWhitespace("")
 
 
+def _quote_style(node: cst.CSTNode) -> str:
+    """The quote character of the first string literal in ``node`` (new keys match it)."""
+    for n in walk(node):
+        if isinstance(n, cst.SimpleString):
+            return n.quote[0]
+    return '"'
+
+
 class LiteralViaCallRule(Rule):
     meta = RuleMeta(
         id="HONE219",
@@ -563,10 +588,11 @@ class LiteralViaCallRule(Rule):
                 return cst.Tuple([])
             return None
         if name == "dict" and all(a.keyword is not None and not a.star for a in node.args):
+            q = _quote_style(node)
             return cst.Dict(
                 [
                     cst.DictElement(
-                        cst.SimpleString(f'"{a.keyword.value}"'),  # type: ignore[union-attr]
+                        cst.SimpleString(f"{q}{a.keyword.value}{q}"),  # type: ignore[union-attr]
                         a.value,
                         comma=a.comma,
                     )

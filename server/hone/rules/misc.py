@@ -351,7 +351,8 @@ class DoubleLookupRule(Rule):
             not_applicable="Only the exact if/else (or conditional expression) that assigns "
             "d[k] on one side and a literal, a name or an empty literal on the other is "
             "rewritten; key and dict must be names/attributes (evaluated twice in the original).  "
-            "Counting patterns (d[k] += 1) belong to the loop rules.",
+            "Counting patterns (d[k] += 1) belong to the loop rules.  `self`/`cls` as the "
+            "dict are left alone (a mapping class's own get() is often written this way).",
             unsafe_because="For objects that are not dicts, get() may behave differently from "
             "`in` plus indexing (or not exist); a default that is a name is evaluated even on a "
             "hit (NameError if it is unbound).",
@@ -370,6 +371,8 @@ class DoubleLookupRule(Rule):
         d = test.comparisons[0].comparator
         if not isinstance(op, cst.In | cst.NotIn) or dotted(d) is None:
             return None
+        if isinstance(d, cst.Name) and d.value in ("self", "cls"):
+            return None  # a mapping class of its own, whose get() may be this very code
         if not _simple_key(test.left):
             return None
         return code(test.left), code(d), isinstance(op, cst.In)

@@ -6,11 +6,11 @@ constructor calls): rules assume builtins such as ``list`` and ``len`` are not s
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
 import libcst as cst
-import libcst.matchers as m
 
 from hone.core.finding import Safety
 from hone.rules.base import NodeFix, Replacement, Rule, RuleContext
@@ -26,8 +26,50 @@ def code(node: cst.CSTNode) -> str:
 # -- comments -------------------------------------------------------------------------------
 
 
+# -- traversal ------------------------------------------------------------------------------
+# libcst's own ``node.visit()``/``m.findall`` rebuild the subtree they walk; rules run on every
+# edit, so they walk the dataclass fields instead (about 20x cheaper).
+
+_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """Child nodes of ``node`` in field order (source order for everything rules look at)."""
+    names = _FIELDS.get(type(node))
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(node))
+        _FIELDS[type(node)] = names
+    out: list[cst.CSTNode] = []
+    for name in names:
+        value = getattr(node, name)
+        if type(value) is list or type(value) is tuple:
+            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+        elif isinstance(value, cst.CSTNode):
+            out.append(value)
+    return out
+
+
+def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``node`` and its descendants, parents before children (iterative: no recursion limit)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(children(n)))
+
+
+class Walker:
+    """A read-only visitor over :func:`walk`: calls ``visit_<NodeType>`` for each node."""
+
+    def run(self, node: cst.CSTNode) -> None:
+        for n in walk(node):
+            method = getattr(self, "visit_" + type(n).__name__, None)
+            if method is not None:
+                method(n)
+
+
 def comments(node: cst.CSTNode) -> Counter[str]:
-    return Counter(c.value for c in m.findall(node, m.Comment()) if isinstance(c, cst.Comment))
+    return Counter(n.value for n in walk(node) if isinstance(n, cst.Comment))
 
 
 def keeps_comments(old: cst.CSTNode | Sequence[cst.CSTNode], new: cst.CSTNode) -> bool:
@@ -154,21 +196,19 @@ def as_receiver(expr: cst.BaseExpression) -> cst.BaseExpression:
     return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
-def contains(node: cst.CSTNode, matcher: m.BaseMatcherNode) -> bool:
-    return bool(m.findall(node, matcher))
-
-
-_CALLS_OR_EFFECTS = m.Call() | m.Await() | m.Yield() | m.NamedExpr()
+def contains(node: cst.CSTNode, *types: type[cst.CSTNode]) -> bool:
+    return any(isinstance(n, types) for n in walk(node))
 
 
 def has_calls(*nodes: cst.CSTNode | None) -> bool:
     """Whether evaluating the nodes may run user code beyond operators (calls, awaits...)."""
-    return any(n is not None and contains(n, _CALLS_OR_EFFECTS) for n in nodes)
+    return any(
+        n is not None and contains(n, cst.Call, cst.Await, cst.Yield, cst.NamedExpr) for n in nodes
+    )
 
 
-class _Loads(cst.CSTVisitor):
+class _Loads(Walker):
     def __init__(self, name: str) -> None:
-        super().__init__()
         self.name = name
         self.count = 0
         self.not_loads: set[int] = set()
@@ -213,7 +253,7 @@ def name_loads(scope: cst.CSTNode, name: str) -> int:
     """How often ``name`` is read (or deleted, or bound by import/def...) in ``scope``: every
     occurrence except assignment and loop targets, attribute names and keyword names."""
     visitor = _Loads(name)
-    scope.visit(visitor)
+    visitor.run(scope)
     return visitor.count
 
 
@@ -316,12 +356,11 @@ def expr_kind(expr: cst.BaseExpression) -> str | None:
     return None
 
 
-class _Bindings(cst.CSTVisitor):
+class _Bindings(Walker):
     """Collects, for one function, the kinds assigned to each name and the names bound in any
     other way (parameters, loops, imports, ``global``...), which make a name's kind unknown."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.kinds: dict[str, set[str]] = {}
         self.unknown: set[str] = set()
 
@@ -407,7 +446,7 @@ def local_kinds(func: cst.FunctionDef) -> dict[str, frozenset[str]]:
     scopes) makes it unknown.  Names not bound in the function (globals, closures) are unknown.
     """
     b = _Bindings()
-    func.visit(b)
+    b.run(func)
     return {n: frozenset(k) for n, k in b.kinds.items() if n not in b.unknown}
 
 

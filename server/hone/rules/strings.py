@@ -37,7 +37,8 @@ class StartswithOrRule(ScopedRule):
             "each with a single argument (no start/end), are merged.  Arguments that are "
             "calls or f-strings are left alone (merging would evaluate them eagerly).",
             unsafe_because="Safe when the receiver is a plain name and every prefix is a string "
-            "literal.  With an attribute receiver (a property may run twice or once) or name "
+            "literal (assuming, like every hone rule, that startswith() is str/bytes's: a class "
+            "of your own whose startswith() rejects tuples would differ).  With an attribute receiver (a property may run twice or once) or name "
             "prefixes (all are evaluated even when the first matches, and a name holding a "
             "tuple is nested, which raises TypeError) the fix is unsafe.",
         ),
