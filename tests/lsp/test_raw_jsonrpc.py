@@ -182,6 +182,10 @@ def test_broken_messages_get_an_answer_with_null_id(server: RawServer, tmp_path:
     assert server.wait_for(lambda m: m.get("id") is None and "error" in m)["error"]["code"] == (
         PARSE_ERROR
     )
+    server.send_bytes(b'{"jsonrpc": "2.0", "id": 9, "method": "\xff\xfe"}')  # not UTF-8
+    assert server.wait_for(lambda m: m.get("id") is None and "error" in m)["error"]["code"] == (
+        PARSE_ERROR
+    )
     server.send([1, 2, 3])  # not a message
     assert server.wait_for(lambda m: m.get("id") is None and "error" in m)["error"]["code"] == (
         INVALID_REQUEST

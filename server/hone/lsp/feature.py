@@ -24,7 +24,17 @@ CommandHandler = Callable[[Sequence[Any]], Awaitable[Any]]
 
 
 class Feature:
-    """Base class: override only the hooks you need.  All hooks default to doing nothing."""
+    """Base class: override only the hooks you need.  All hooks default to doing nothing.
+
+    Document hooks run on the event loop, in message order, each feature after the previous
+    one; a hook that awaits lets the next message's hooks start, so keep hooks short and move
+    long work to ``self.server.spawn(coro)`` (CPU-bound work: ``await
+    self.server.run_in_worker(fn, ...)``).  Server API for features: ``get_document(uri)``,
+    ``settings_for(uri)``, ``set_findings(uri, source, findings)``, ``get_findings(uri)``,
+    ``wait_for_analysis(uri, timeout)``, ``request_analysis(doc)``, ``notify(method, params)``,
+    ``show_message(text, type)``, ``log(text, type)``, ``spawn(coro)``, ``run_in_worker(fn, *a)``,
+    ``client`` (what the editor supports, :class:`hone.lsp.convert.ClientFeatures`).
+    """
 
     name: str = "feature"
 

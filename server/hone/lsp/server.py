@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from typing import Any, TypeVar
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from hone import __version__
@@ -44,6 +45,8 @@ from hone.lsp.state import DocumentState
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+PULL_TIMEOUT_S = 30.0  # a pull waits this long for a running analysis before giving up
 
 # The features the server runs, in this order.  To add one: import it above and append it here
 # (keep its module's top-level imports light: it is imported before the first response).
@@ -112,7 +115,12 @@ class HoneLanguageServer(LanguageServer):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._refresh_pending = False
         self._worker = _Worker()
-        self.features: list[Feature] = [cls(self) for cls in (feature_classes or FEATURE_CLASSES)]
+        self.features: list[Feature] = []
+        for cls in FEATURE_CLASSES if feature_classes is None else feature_classes:
+            try:
+                self.features.append(cls(self))
+            except Exception:  # one broken feature must not take the others down
+                log.exception("feature %s could not start; running without it", cls.__name__)
         rules = [f for f in self.features if isinstance(f, RulesFeature)]
         self.rules: RulesFeature | None = rules[0] if rules else None
         self._register_handlers()
@@ -327,8 +335,11 @@ class HoneLanguageServer(LanguageServer):
         if any(_overrides(f, "inlay_hints") for f in self.features):
             feature(lsp.TEXT_DOCUMENT_INLAY_HINT)(self._inlay_hint)
         for f in self.features:
-            for name, handler in f.commands().items():
-                self.command(name)(self._command_handler(f, name, handler))
+            try:
+                for name, handler in f.commands().items():
+                    self.command(name)(self._command_handler(f, name, handler))
+            except Exception:
+                log.exception("feature %s: its commands could not be registered", f.name)
 
     def adjust_capabilities(self, caps: lsp.ServerCapabilities) -> None:
         """Called with the computed capabilities just before ``initialize`` answers."""
@@ -467,9 +478,16 @@ class HoneLanguageServer(LanguageServer):
         self, params: lsp.DocumentDiagnosticParams
     ) -> lsp.DocumentDiagnosticReport:
         uri = params.text_document.uri
-        doc = await self.wait_for_analysis(uri)
+        doc = await self.wait_for_analysis(uri, PULL_TIMEOUT_S)
         if doc is None:
             return lsp.RelatedFullDocumentDiagnosticReport(items=[])
+        if not doc.analysis_is_current and self.rules is not None and self.rules.analyses(doc):
+            # never answer with diagnostics of another version; the client may ask again
+            raise JsonRpcException(
+                "hone: the analysis is taking too long",
+                code=int(lsp.LSPErrorCodes.ServerCancelled),
+                data={"retriggerRequest": True},
+            )
         result_id = self.result_id(doc)
         self._served[uri] = result_id
         if params.previous_result_id == result_id:

@@ -87,6 +87,10 @@ class RulesFeature(Feature):
                 fut.set_result(None)
         self._notified = {n for n in self._notified if n[0] != uri}
 
+    def analyses(self, doc: DocumentState) -> bool:
+        """Whether this feature analyses ``doc`` at all (Python documents only)."""
+        return is_python(doc)
+
     def has_waiters(self, uri: str) -> bool:
         return any(not f.done() for _, f in self._waiters.get(uri, []))
 
@@ -101,7 +105,7 @@ class RulesFeature(Feature):
         if doc.uri not in self._pending:
             self.schedule(doc, 0.0)
         try:
-            return await asyncio.wait_for(asyncio.shield(fut), timeout)
+            return await asyncio.wait_for(fut, timeout)  # cancels ``fut`` when we stop waiting
         except TimeoutError:
             return doc
 
