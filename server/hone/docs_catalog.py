@@ -66,6 +66,20 @@ ENGINE_ENTRIES: tuple[CatalogEntry, ...] = (
         summary="A bug in hone. `hone check` exits with status 2; please report it with the "
         "file that triggers it.",
     ),
+    CatalogEntry(
+        "HONE003",
+        "statement-not-analysed",
+        "A valid statement hone's rules cannot walk was skipped",
+        Severity.INFO,
+        Category.SYNTAX,
+        None,
+        None,
+        engine=True,
+        summary="The file parses, but one statement is beyond what hone's libcst-based rules "
+        "can handle (for example a string made of hundreds of adjacent literals nests too "
+        "deeply). That statement gets no rule findings; the rest of the file is analysed. "
+        "This note does not make `hone check` fail.",
+    ),
 )
 
 

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 SYNTAX_CODE = "HONE000"
 SKIPPED_CODE = "HONE001"
 INTERNAL_CODE = "HONE002"
+NOT_ANALYSED_CODE = "HONE003"  # valid Python that hone's rules cannot walk (too deep for libcst)
 
 _IGNORE_RE = re.compile(r"#\s*hone:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 
@@ -82,6 +83,8 @@ class Analyzer:
         tree, error = _syntax_check(text, lines)
         if tree is None:
             assert error is not None
+            if error.code == NOT_ANALYSED_CODE:  # valid, but too deep to analyse
+                return DocumentAnalysis(text, lines, (error,), (), skipped_reason=error.message)
             return DocumentAnalysis(text, lines, (error,), (), syntax_error=error)
 
         functions = tuple(index_functions(tree, lines.lines))
@@ -89,26 +92,14 @@ class Analyzer:
         new_cache: dict[str, _ChunkResult] = {}
         findings: list[Finding] = []
         errors: list[str] = []
-        libcst_error: Finding | None = None
         for chunk in chunks:
             result = self._cache.get(chunk.source) or new_cache.get(chunk.source)
             if result is None:
                 result = _analyse_chunk(chunk)
             new_cache[chunk.source] = result
             errors.extend(result.errors)
-            for f in result.findings:
-                shifted = f.shifted(chunk.first_line)
-                if f.code == SYNTAX_CODE:
-                    libcst_error = libcst_error or shifted
-                else:
-                    findings.append(shifted)
+            findings.extend(f.shifted(chunk.first_line) for f in result.findings)
         self._cache = new_cache
-
-        if libcst_error is not None:
-            # ast accepted what libcst cannot parse (e.g. syntax newer than libcst knows)
-            return DocumentAnalysis(
-                text, lines, (libcst_error,), functions, syntax_error=libcst_error
-            )
 
         selected = _apply_settings(findings, settings, lines, functions)
         analysis = DocumentAnalysis(
@@ -131,7 +122,23 @@ def _syntax_check(text: str, lines: TextDocumentLines) -> tuple[ast.Module | Non
         return ast.parse(text, type_comments=False), None
     except SyntaxError as exc:
         return None, _syntax_finding(exc, lines)
-    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
+    except RecursionError:
+        # ast objects are built recursively; the compiler itself may still accept the file
+        try:
+            compile(text, "<hone>", "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            return None, _syntax_finding(exc, lines)
+        except (ValueError, RecursionError, MemoryError):
+            pass
+        else:
+            msg = "hone did not analyse this file: it is nested too deeply for Python's ast module"
+            note = Finding(
+                NOT_ANALYSED_CODE, msg, Span.of(0, 0, 0, 0), Severity.INFO, Category.SYNTAX
+            )
+            return None, note
+        msg = "Cannot parse this file: it is nested too deeply"
+        return None, Finding(SYNTAX_CODE, msg, Span.of(0, 0, 0, 0), Severity.ERROR, Category.SYNTAX)
+    except (ValueError, MemoryError) as exc:  # null bytes
         msg = f"Cannot parse this file: {exc or type(exc).__name__}"
         return None, Finding(SYNTAX_CODE, msg, Span.of(0, 0, 0, 0), Severity.ERROR, Category.SYNTAX)
 
@@ -162,25 +169,37 @@ def _syntax_finding(exc: SyntaxError, lines: TextDocumentLines) -> Finding:
 # -- chunks ---------------------------------------------------------------------------------
 
 
+def _not_analysed(chunk: Chunk, why: str) -> _ChunkResult:
+    """An info note on the statement's first line: the file parses (ast said so), but hone's
+    libcst-based rules cannot handle this statement, so it gets no rule findings."""
+    first = chunk.text.split("\n", 1)[0].rstrip("\r")
+    indent = len(first) - len(first.lstrip())
+    span = Span.of(0, indent, 0, len(first))
+    msg = f"hone did not analyse this statement: {why}"
+    log.info("chunk at line %d not analysed: %s", chunk.first_line + 1, why)
+    note = Finding(NOT_ANALYSED_CODE, msg, span, Severity.INFO, Category.SYNTAX)
+    return _ChunkResult((note,), ())
+
+
 def _analyse_chunk(chunk: Chunk) -> _ChunkResult:
     try:
         module = cst.parse_module(chunk.source)
     except cst.ParserSyntaxError as exc:
-        line = exc.raw_line - 1 - chunk.prefix_lines
-        span = Span.of(max(line, 0), exc.raw_column, max(line, 0), exc.raw_column + 1)
-        msg = f"SyntaxError (libcst): {exc.message}"
-        return _ChunkResult((Finding(SYNTAX_CODE, msg, span, Severity.ERROR, Category.SYNTAX),), ())
+        # ast accepted the file, so this is libcst's limit (e.g. thousands of adjacent string
+        # pieces, or syntax newer than it knows), not the user's error
+        return _not_analysed(chunk, f"libcst cannot parse it ({exc.message})")
     except Exception as exc:  # the native parser can fail in other ways on hostile input
-        log.warning("libcst failed on a chunk at line %d: %r", chunk.first_line + 1, exc)
-        span = Span.of(0, 0, 0, 0)
-        msg = f"hone could not parse this statement: {exc}"
-        return _ChunkResult((Finding(SYNTAX_CODE, msg, span, Severity.ERROR, Category.SYNTAX),), ())
+        return _not_analysed(chunk, f"libcst cannot parse it ({type(exc).__name__})")
 
-    reports, errors = _run_rules(module)
-    if not reports:
-        return _ChunkResult((), tuple(errors))
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
+    try:
+        reports, errors = _run_rules(module)
+        if not reports:
+            return _ChunkResult((), tuple(errors))
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+    except RecursionError:
+        # libcst walks trees recursively: e.g. ~300 adjacent string literals nest that deep
+        return _not_analysed(chunk, "it is nested too deeply for hone's rules")
     source_lines = chunk.source.splitlines(keepends=True)
     findings: list[Finding] = []
     for report in reports:
@@ -198,6 +217,8 @@ def _run_rules(module: cst.Module) -> tuple[list[Report], list[str]]:
     try:
         cst.visit_batched(module, [rule(ctx) for rule in all_rules()])
         return ctx.reports, []
+    except RecursionError:
+        raise  # the tree, not a rule: every rule would fail the same way
     except Exception:
         pass
     reports: list[Report] = []

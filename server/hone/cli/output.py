@@ -51,7 +51,7 @@ SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 
 # Codes that never fail a check (a note that analysis was skipped).
-NON_FAILING_CODES = frozenset({"HONE001"})
+NON_FAILING_CODES = frozenset({"HONE001", "HONE003"})
 
 
 def display_path(path: str, cwd: Path) -> str:
@@ -135,8 +135,11 @@ def _text_summary(results: Sequence[FileResult], *, fix_mode: bool, unsafe: bool
         if hints:
             line = line[:-1] + ": " + ", ".join(hints) + "."
         lines.append(line)
-    if skipped:
-        lines.append(f"{_plural(skipped, 'file')} skipped (larger than analysis.maxFileSizeKb).")
+    too_large = sum(1 for r in results for f in r.findings if f.code == "HONE001")
+    if too_large:
+        lines.append(f"{_plural(too_large, 'file')} skipped (larger than analysis.maxFileSizeKb).")
+    if skipped > too_large:
+        lines.append(f"{_plural(skipped - too_large, 'statement')} not analysed (see HONE003).")
     if c["errors"]:
         lines.append(f"{_plural(c['errors'], 'file')} could not be checked (see above).")
     return lines

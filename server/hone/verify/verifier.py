@@ -63,10 +63,10 @@ class Verdict:
         return self.status != "rejected" and not self.slower
 
     def title_suffix(self) -> str:
-        """What the code action's title says, e.g. "verified on 24 inputs, 3.1× faster"."""  # noqa: RUF002
+        """What the code action's title says, e.g. "verified on 24 inputs, 3.1× faster"."""
         if self.status == "verified":
             speed = (
-                f"{self.speedup:.1f}× faster"  # noqa: RUF001
+                f"{self.speedup:.1f}× faster"
                 if self.faster and self.speedup
                 else "no measurable speedup"
             )

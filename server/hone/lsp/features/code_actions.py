@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 # Same syntax as hone.analysis.engine's suppression comments (not imported: libcst is heavy).
 IGNORE_RE = re.compile(r"#\s*hone:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 _RULE_CODE = re.compile(r"HONE\d{3}")
-_NOT_IGNORABLE = {"HONE000", "HONE001", "HONE002"}  # syntax error, skipped file, internal error
+_NOT_IGNORABLE = {"HONE000", "HONE001", "HONE002", "HONE003"}  # engine notes, not rules
 ANALYSIS_WAIT_S = 2.0
 FIX_ALL_TITLE = "Fix all safe hone issues"
 
