@@ -105,19 +105,17 @@ async def test_ignore_extends_an_existing_comment(client: HoneTestClient, worksp
     assert ours(await client.diagnostics_of(uri)) == []
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["y = (x == None) if f('''\nabc''') else 0\n", "y = x == None and \\\n    z\n"],
-    ids=["string", "backslash"],
-)
-async def test_no_ignore_where_a_comment_cannot_go(
-    client: HoneTestClient, workspace: Path, text: str
-) -> None:
-    uri = await client.open(workspace / "a.py", text)
-    [d] = ours(await client.diagnostics_of(uri))
-    actions = await actions_at(client, uri, d)
-    assert [a.title for a in actions if a.title.startswith("Ignore")] == []
-    assert any(a.title.startswith("Use `is None`") for a in actions)
+async def test_no_ignore_where_a_comment_cannot_go(client: HoneTestClient, workspace: Path) -> None:
+    texts = {
+        "string": "y = (x == None) if f('''\nabc''') else 0\n",
+        "backslash": "y = x == None and \\\n    z\n",
+    }
+    for name, text in texts.items():
+        uri = await client.open(workspace / f"{name}.py", text)
+        [d] = ours(await client.diagnostics_of(uri))
+        actions = await actions_at(client, uri, d)
+        assert [a.title for a in actions if a.title.startswith("Ignore")] == [], name
+        assert any(a.title.startswith("Use `is None`") for a in actions), name
 
 
 async def test_fix_all_applies_safe_fixes_once_and_minimally(

@@ -114,18 +114,19 @@ async def test_empty_document(client: HoneTestClient, workspace: Path) -> None:
     assert ours(await client.diagnostics_of(uri)) == []
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["x = 1\x00\n", "x = '\ud800'\n", "\ufeffx = 1\n\x1a\x7f\x80"],
-    ids=["nul", "surrogate", "junk"],
-)
 async def test_binary_or_undecodable_text_is_one_error(
-    client: HoneTestClient, workspace: Path, text: str
+    client: HoneTestClient, workspace: Path
 ) -> None:
-    uri = await client.open(workspace / "bin.py", text, write=False)
-    diagnostics = await client.diagnostics_of(uri)
-    assert [d.code for d in diagnostics] == ["HONE000"]  # nothing else on a file that won't parse
-    assert diagnostics[0].severity == lsp.DiagnosticSeverity.Error
+    texts = {
+        "nul": "x = 1\x00\n",
+        "surrogate": "x = '\ud800'\n",
+        "junk": "\ufeffx = 1\n\x1a\x7f\x80",
+    }
+    for name, text in texts.items():
+        uri = await client.open(workspace / f"{name}.py", text, write=False)
+        diagnostics = await client.diagnostics_of(uri)
+        assert [d.code for d in diagnostics] == ["HONE000"], name  # nothing else on such a file
+        assert diagnostics[0].severity == lsp.DiagnosticSeverity.Error
     # and the server is fine afterwards
     other = await client.open(workspace / "ok.py", "y = x == None\n")
     assert codes(await client.diagnostics_of(other)) == ["HONE980"]

@@ -277,3 +277,72 @@ def test_requests_after_shutdown_are_refused_and_exit_ends_the_process(
     assert server.error_code(3) == INVALID_REQUEST
     server.notify("exit")
     assert server.proc.wait(timeout=TIMEOUT_S) == 0
+
+
+def test_tcp_transport_and_log_file(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log_file = tmp_path / "hone.log"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hone",
+            "serve",
+            "--tcp",
+            f"127.0.0.1:{port}",
+            "--log-file",
+            str(log_file),
+            "--log-level",
+            "info",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + TIMEOUT_S
+        while True:  # wait for the listening socket (no fixed sleep: retry until it accepts)
+            try:
+                conn = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT_S)
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                assert time.monotonic() < deadline, "the server never listened"
+                time.sleep(0.05)
+        with conn:
+            body = json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "initialize",
+                    "params": {"processId": None, "rootUri": None, "capabilities": {}},
+                }
+            ).encode()
+            conn.sendall(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            reader = conn.makefile("rb")
+            length = 0
+            while (line := reader.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length"):
+                    length = int(line.split(b":")[1])
+            reply = json.loads(reader.read(length))
+            assert reply["id"] == 1
+            assert reply["result"]["serverInfo"]["name"] == "hone"
+        assert "client" in log_file.read_text(encoding="utf-8")  # the log went to the file
+    finally:
+        proc.kill()
+        proc.wait(timeout=TIMEOUT_S)
+
+
+def test_serve_rejects_a_bad_tcp_address() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "hone", "serve", "--tcp", "localhost"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+    assert proc.returncode == 2
+    assert "HOST:PORT" in proc.stderr
