@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -153,23 +154,52 @@ def workloads(scale: float) -> dict[str, str]:
     }
 
 
-def timed(cmd: list[str], cwd: Path) -> float:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds of a command run to completion."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _children_cpu() - cpu
 
 
-def hone_run(path: Path, instrument: bool) -> tuple[float, float, str]:
+def hone_run(path: Path, instrument: bool) -> tuple[float, float, float, str]:
+    """(wall, CPU, the wall time the report states, summary) of a timed run."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     report = run_with_timing_sync(
         RunRequest(path=str(path), cwd=str(path.parent), timeout_s=600, instrument=instrument)
     )
     elapsed = time.perf_counter() - start
+    cpu = _children_cpu() - cpu
     if not report.ok:
         raise SystemExit(f"hone run failed: {report.summary()}\n{report.stderr}")
     if report.samples_path:
         shutil.rmtree(os.path.dirname(report.samples_path), ignore_errors=True)
-    return elapsed, report.wall_s, report.summary()
+    return elapsed, cpu, report.wall_s, report.summary()
+
+
+COLUMNS = ["plain", "hone", "hone-sample", "cProfile", "pyinstrument"]
+
+
+def table(title: str, results: dict[str, dict[str, float]], suffix: str) -> None:
+    print(title)
+    print(f"{'workload':<12}" + "".join(f"{c:>16}" for c in COLUMNS))
+    for name, best in results.items():
+        row = f"{name:<12}"
+        for c in COLUMNS:
+            value = best.get(c + suffix)
+            if value is None:
+                row += f"{'-':>16}"
+                continue
+            ratio = value / best["plain" + suffix] - 1
+            row += f"{value:>9.3f}s" + (f"{ratio:>+6.0%}" if c != "plain" else " " * 6)
+        print(row)
+    print()
 
 
 def main() -> int:
@@ -182,6 +212,7 @@ def main() -> int:
     have_pyinstrument = (
         subprocess.run([python, "-c", "import pyinstrument"], capture_output=True).returncode == 0
     )
+    load_before = os.getloadavg()[0]
     results: dict[str, dict[str, float]] = {}
     summaries: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="hone-bench-") as tmp:
@@ -190,15 +221,14 @@ def main() -> int:
             path = folder / f"{name.replace('-', '_')}.py"
             path.write_text(code)
             out = folder / "out"
-            runs: dict[str, list[float]] = {}
+            runs: dict[str, list[tuple[float, float]]] = {}
             reported: list[float] = []
-            for _ in range(opts.repeat):
+            for _ in range(opts.repeat):  # interleaved, so a busy moment hits every column
                 runs.setdefault("plain", []).append(timed([python, str(path)], folder))
-                elapsed, wall, summary = hone_run(path, instrument=True)
-                runs.setdefault("hone", []).append(elapsed)
-                reported.append(wall)
-                summaries[name] = summary
-                runs.setdefault("hone-sample", []).append(hone_run(path, instrument=False)[0])
+                wall, cpu, stated, summaries[name] = hone_run(path, instrument=True)
+                runs.setdefault("hone", []).append((wall, cpu))
+                reported.append(stated)
+                runs.setdefault("hone-sample", []).append(hone_run(path, instrument=False)[:2])
                 runs.setdefault("cProfile", []).append(
                     timed([python, "-m", "cProfile", "-o", str(out), str(path)], folder)
                 )
@@ -209,27 +239,25 @@ def main() -> int:
                             folder,
                         )
                     )
-            best = {k: min(v) for k, v in runs.items()}
+            best: dict[str, float] = {}
+            for column, values in runs.items():
+                best[column] = min(v[0] for v in values)
+                best[column + "-cpu"] = min(v[1] for v in values)
             best["hone-reported-wall"] = min(reported)
             results[name] = best
 
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, min of {opts.repeat} runs\n")
-    cols = ["plain", "hone", "hone-sample", "cProfile", "pyinstrument"]
-    print(f"{'workload':<12}" + "".join(f"{c:>14}" for c in cols) + f"{'reported':>12}")
-    for name, best in results.items():
-        row = f"{name:<12}"
-        for c in cols:
-            if c not in best:
-                row += f"{'-':>14}"
-                continue
-            ratio = best[c] / best["plain"] - 1
-            row += f"{best[c]:>8.3f}s" + (f"{ratio:>+5.0%}" if c != "plain" else " " * 5)
-        wall_gap = best["hone-reported-wall"] / best["plain"] - 1
-        row += f"{best['hone-reported-wall']:>7.3f}s{wall_gap:>+5.0%}"
-        print(row)
+    load_after = os.getloadavg()[0]
     print(
-        "\n(overheads are relative to plain; 'reported' = the program's wall time in hone's report)"
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, min of {opts.repeat} runs, "
+        f"load average {load_before:.1f} before / {load_after:.1f} after\n"
     )
+    table("Wall time of the whole process (start-up and report included)", results, "")
+    table("CPU time (user + system) of the process", results, "-cpu")
+    print("The program's own wall time as hone's report states it, against the plain run:")
+    for name, best in results.items():
+        gap = best["hone-reported-wall"] / best["plain"] - 1
+        print(f"  {name:<12} {best['hone-reported-wall']:.3f}s ({gap:+.1%})")
+    print()
     for name, text in summaries.items():
         print(f"{name}: {text}")
     call = results["call-heavy"]

@@ -11,6 +11,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from hone.runner import (
     RunRequest,
     TimingReport,
@@ -410,3 +412,35 @@ async def test_a_cancelled_caller_still_kills_the_program(tmp_path: Path) -> Non
     with contextlib.suppress(asyncio.CancelledError):
         await task
     assert all(process_gone(pid) for pid in pids)
+
+
+@pytest.mark.parametrize("sampler", ["signal", "thread"])
+def test_wall_clock_time_is_charged_to_waiting_and_computing_alike(
+    write: Write, run: Run, sampler: str
+) -> None:
+    path = write(
+        """
+        import subprocess, time
+
+        def compute():
+            end = time.perf_counter() + 0.4
+            while time.perf_counter() < end:
+                pass
+
+        def sleep():
+            time.sleep(0.4)
+
+        def wait_for_child():
+            subprocess.run(["sleep", "0.4"])
+
+        compute()
+        sleep()
+        wait_for_child()
+        """
+    )
+    report = run(path, sampler=sampler)
+    assert report.ok and report.sampler == sampler
+    by_name = {f.qualname: f for f in report.functions}
+    for name in ("compute", "sleep", "wait_for_child"):
+        # each took a third of the run (0.4 s of wall time, whatever the CPU did meanwhile)
+        assert 0.15 < by_name[name].cum_share < 0.5, (name, report.render_text())

@@ -7,7 +7,7 @@ function -- runs it under :mod:`profiler`, and always writes a JSON report for t
 * ``report.json`` when the program ends (normally, ``sys.exit``, uncaught exception);
 * the same, marked ``interrupted``, when the parent sends SIGUSR1 (timeout or cancel) -- with the
   line the program was stuck on;
-* ``snapshot.json`` about once a second from the sampler thread, so even a SIGKILL (a C call that
+* ``snapshot.json`` about once a second from the sampler, so even a SIGKILL (a C call that
   never returns to the interpreter, the OOM killer) leaves a partial report.
 
 Like :mod:`profiler` it uses only the standard library and Python 3.8 syntax, because the
@@ -146,12 +146,8 @@ class Run:
             prof.COUNTERS_NAME: self.registry.next_fns,
             prof.RECORD_NAME: self.recorder,
         }
-        self.sampler = prof.Sampler(
-            self.user,
-            interval=float(cfg.get("interval_s", 0.001)),
-            on_tick=self._snapshot,
-            tick_every=float(cfg.get("snapshot_every_s", 1.0)),
-        )
+        # replaced by the running sampler when the program starts
+        self.sampler = prof.Sampler(self.user, interval=float(cfg.get("interval_s", 0.001)))
         self.finder: Any = None
         self.module_name = "__main__"
         self.t0 = 0.0
@@ -205,6 +201,7 @@ class Run:
                 for (key, ln), cum in lines
             ],
             "instrumented": bool(self.cfg.get("instrument", True)),
+            "sampler": getattr(s, "mode", "thread"),
             "python": sys.version.split()[0],
             "executable": sys.executable,
         }
@@ -326,8 +323,14 @@ class Run:
         exception = None
         error: str | None = None
         self.cpu0 = _usage()[0]
+        self.sampler = self.prof.make_sampler(
+            str(cfg.get("sampler") or "auto"),
+            self.user,
+            float(cfg.get("interval_s", 0.001)),
+            on_tick=self._snapshot,
+            tick_every=float(cfg.get("snapshot_every_s", 1.0)),
+        )
         self.t0 = time.perf_counter()
-        self.sampler.start()
         try:
             exec(code, module.__dict__)
             if function:

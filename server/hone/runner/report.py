@@ -100,6 +100,7 @@ class TimingReport:
     sample_count: int = 0
     sample_interval_s: float = 0.0
     instrumented: bool = False
+    sampler: str = ""  # "signal" or "thread": how the samples were taken
     return_repr: str | None = None
     version: int = REPORT_VERSION
 
@@ -271,6 +272,7 @@ def apply_profile(report: TimingReport, raw: Mapping[str, Any], *, complete: boo
     report.sample_count = int(raw.get("samples") or 0)
     report.sample_interval_s = float(raw.get("interval_s") or 0.0)
     report.instrumented = bool(raw.get("instrumented"))
+    report.sampler = str(raw.get("sampler") or "")
     report.python_version = str(raw.get("python") or "")
     if raw.get("return_repr") is not None:
         report.return_repr = str(raw["return_repr"])

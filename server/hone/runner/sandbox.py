@@ -60,6 +60,7 @@ class RunRequest:
     env: Mapping[str, str] | None = None  # base environment; None: os.environ
     instrument: bool = True  # exact call counts + argument samples (AST rewrite of user code)
     sample_interval_s: float = 0.001
+    sampler: str = "auto"  # "signal" (Linux: a timer signal to the main thread), "thread", "auto"
     samples_per_function: int = 3
     max_sample_bytes: int = 64 * 1024
     work_dir: str | None = None  # where samples.pkl is kept; None: a new temporary folder
@@ -356,6 +357,7 @@ async def _run(
         "samples_path": str(work / "samples.pkl"),
         "parent_pid": os.getpid(),
         "interval_s": request.sample_interval_s,
+        "sampler": request.sampler,
         "instrument": request.instrument,
         "samples_per_function": request.samples_per_function,
         "max_sample_bytes": request.max_sample_bytes,
