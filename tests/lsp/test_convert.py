@@ -179,3 +179,19 @@ def test_position_encoding_negotiation() -> None:
     assert negotiated(["utf-32"]) is Encoding.UTF32
     assert negotiated(["utf-32", "utf-16"]) is Encoding.UTF16
     assert negotiated(["latin-1"]) is Encoding.UTF16
+
+
+def test_the_last_good_analysis_survives_a_syntax_error() -> None:
+    doc = DocumentState("file:///a.py", None, 1, "def f():\n    return 1\n", "python", None)
+    assert doc.last_good is None
+    good = doc.analyzer.analyse(doc.text, Settings())
+    doc.analysis, doc.analysis_version = good, 1
+    assert doc.last_good is good
+    doc.apply_changes(
+        [lsp.TextDocumentContentChangeWholeDocument(text="def f(:\n")], 2, Encoding.UTF16
+    )
+    bad = doc.analyzer.analyse(doc.text, Settings())
+    doc.analysis, doc.analysis_version = bad, 2
+    assert not bad.parses
+    last = doc.last_good
+    assert last is not None and [f.name for f in last.functions] == ["f"]

@@ -168,3 +168,22 @@ async def test_zero_debounce_still_publishes_only_current_versions(
     assert d.range.start.line == 5
     for version, diagnostics in client.publish_history.get(uri, []):
         assert [x.range.start.line for x in ours(diagnostics)] == [(version or 0) - 1]
+
+
+@pytest.mark.hone_session(configuration={"other": {"rules": {"ignore": ["HONE980"]}}})
+async def test_a_folder_added_later_brings_its_settings(
+    client: HoneTestClient, workspace: Path
+) -> None:
+    other = workspace.parent / "other"
+    other.mkdir()
+    uri = await client.open(other / "a.py", "y = x == None\n")  # outside every folder for now
+    assert codes(await client.diagnostics_of(uri)) == ["HONE980"]
+    client.workspace_did_change_workspace_folders(
+        lsp.DidChangeWorkspaceFoldersParams(
+            event=lsp.WorkspaceFoldersChangeEvent(
+                added=[lsp.WorkspaceFolder(uri=from_fs_path(str(other)) or "", name="other")],
+                removed=[],
+            )
+        )
+    )
+    await client.wait_diagnostics(uri, lambda ds: codes(ds) == [])
