@@ -6,7 +6,8 @@ Three workloads (call-heavy, loop-heavy, I/O-heavy), each run side by side as:
 
 * ``plain``        -- ``python file.py``
 * ``hone``         -- hone's sandboxed timed run (sampling + exact call counts + argument samples)
-* ``hone-sample``  -- the same without the AST instrumentation (sampling only, no call counts)
+* ``hone-args``    -- the same without call counts (``--no-counts``)
+* ``hone-sample``  -- sampling only, no AST instrumentation (``--no-instrument``)
 * ``cProfile``     -- ``python -m cProfile -o out file.py``
 * ``pyinstrument`` -- ``python -m pyinstrument -r json -o out file.py`` (when installed)
 
@@ -167,12 +168,18 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
     return time.perf_counter() - start, _children_cpu() - cpu
 
 
-def hone_run(path: Path, instrument: bool) -> tuple[float, float, float, str]:
+def hone_run(path: Path, instrument: bool, counts: bool = True) -> tuple[float, float, float, str]:
     """(wall, CPU, the wall time the report states, summary) of a timed run."""
     cpu = _children_cpu()
     start = time.perf_counter()
     report = run_with_timing_sync(
-        RunRequest(path=str(path), cwd=str(path.parent), timeout_s=600, instrument=instrument)
+        RunRequest(
+            path=str(path),
+            cwd=str(path.parent),
+            timeout_s=600,
+            instrument=instrument,
+            call_counts=counts,
+        )
     )
     elapsed = time.perf_counter() - start
     cpu = _children_cpu() - cpu
@@ -183,7 +190,7 @@ def hone_run(path: Path, instrument: bool) -> tuple[float, float, float, str]:
     return elapsed, cpu, report.wall_s, report.summary()
 
 
-COLUMNS = ["plain", "hone", "hone-sample", "cProfile", "pyinstrument"]
+COLUMNS = ["plain", "hone", "hone-args", "hone-sample", "cProfile", "pyinstrument"]
 
 
 def table(title: str, results: dict[str, dict[str, float]], suffix: str) -> None:
@@ -228,6 +235,7 @@ def main() -> int:
                 wall, cpu, stated, summaries[name] = hone_run(path, instrument=True)
                 runs.setdefault("hone", []).append((wall, cpu))
                 reported.append(stated)
+                runs.setdefault("hone-args", []).append(hone_run(path, True, counts=False)[:2])
                 runs.setdefault("hone-sample", []).append(hone_run(path, instrument=False)[:2])
                 runs.setdefault("cProfile", []).append(
                     timed([python, "-m", "cProfile", "-o", str(out), str(path)], folder)

@@ -155,3 +155,16 @@ def test_ctrl_c_stops_the_program_and_prints_what_was_measured(tmp_path: Path) -
     assert report["cancelled"] is True
     assert report["interrupted_at"]["function"] == "wait_forever"
     assert os.path.basename(report["path"]) == "prog.py"
+
+
+def test_no_counts_and_no_instrument_trade_detail_for_overhead(hone: Hone, tmp_path: Path) -> None:
+    _write(tmp_path, "def twice(x):\n    return 2 * x\n\nfor i in range(5):\n    twice(i)\n")
+    rc, out, _err = hone("prog.py", "--json", "--no-counts", "--samples", "s.pkl")
+    report = TimingReport.from_json(out)
+    assert rc == 0 and not report.call_counts and report.instrumented
+    twice = next(f for f in report.functions if f.qualname == "twice")
+    assert twice.calls is None and len(twice.samples) == 3  # arguments still recorded
+    rc, out, _err = hone("prog.py", "--json", "--no-instrument")
+    report = TimingReport.from_json(out)
+    assert rc == 0 and not report.instrumented and report.samples_path is None
+    assert all(f.calls is None for f in report.functions)

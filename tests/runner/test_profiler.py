@@ -204,3 +204,16 @@ def test_capped_dumps_and_qualnames() -> None:
     assert capped_dumps(lambda: 1, 1000) is None
     assert normalize_qualname("outer.<locals>.inner") == "outer.inner"
     assert normalize_qualname("C.m.<locals>.<genexpr>") == "C.m.<genexpr>"
+
+
+def test_without_call_counts_only_the_first_calls_reach_the_recorder(tmp_path: Path) -> None:
+    path = str(tmp_path / "user.py")
+    source = "def twice(x):\n    return 2 * x\n\ndef unused():\n    pass\n"
+    registry = Registry(counts=False)
+    recorder = ArgRecorder(registry, 4096, 1 << 20, limit=2)
+    namespace: dict[str, Any] = {"__name__": "user", **registry.hooks(recorder)}
+    exec(instrument(source, path, registry, 2), namespace)
+    assert [namespace["twice"](i) for i in range(10)] == [2 * i for i in range(10)]
+    assert registry.armed == [False, True]  # disarmed after two samples: now a flag check a call
+    assert [pickle.loads(p) for _k, p in recorder.entries] == [((0,), {}), ((1,), {})]
+    assert registry.calls() == {(path, "twice", 1): None}  # ran, count unknown; unused: absent

@@ -64,6 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--samples", metavar="FILE", help="keep the recorded call arguments in FILE (a pickle)"
     )
     parser.add_argument(
+        "--no-counts",
+        action="store_true",
+        help="no exact call counts (less overhead on code that makes many tiny calls)",
+    )
+    parser.add_argument(
         "--no-instrument",
         action="store_true",
         help="sampling only: no call counts or argument samples (least overhead)",
@@ -133,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
         max_output_bytes=max_output_kb * 1024,
         user_roots=(str(workspace),),
         instrument=not args.no_instrument,
+        call_counts=not (args.no_counts or args.no_instrument),
     )
     show_progress = sys.stderr.isatty() and not args.json
 

@@ -136,16 +136,14 @@ class Run:
         self.path: str = cfg["path"]
         roots = list(cfg.get("user_roots") or [])
         self.user = prof.UserCode(self.path, roots, exclude=[_HERE])
-        self.registry = prof.Registry()
+        self.registry = prof.Registry(counts=bool(cfg.get("call_counts", True)))
         self.recorder = prof.ArgRecorder(
             self.registry,
             int(cfg.get("max_sample_bytes", 65536)),
             int(cfg.get("max_samples_total_bytes", 4 << 20)),
+            int(cfg.get("samples_per_function", 3)),
         )
-        self.hooks = {
-            prof.COUNTERS_NAME: self.registry.next_fns,
-            prof.RECORD_NAME: self.recorder,
-        }
+        self.hooks = self.registry.hooks(self.recorder)
         # replaced by the running sampler when the program starts
         self.sampler = prof.Sampler(self.user, interval=float(cfg.get("interval_s", 0.001)))
         self.finder: Any = None
@@ -164,7 +162,7 @@ class Run:
         now = time.perf_counter()
         cpu, peak = _usage()
         calls = self.registry.calls()
-        keys = set(s.fn_cum) | set(s.fn_self) | {k for k, n in calls.items() if n}
+        keys = set(s.fn_cum) | set(s.fn_self) | {k for k, n in calls.items() if n is None or n}
         functions = [
             {
                 "file": k[0],
@@ -201,6 +199,7 @@ class Run:
                 for (key, ln), cum in lines
             ],
             "instrumented": bool(self.cfg.get("instrument", True)),
+            "call_counts": bool(self.cfg.get("instrument", True)) and self.registry.counts,
             "sampler": getattr(s, "mode", "thread"),
             "python": sys.version.split()[0],
             "executable": sys.executable,

@@ -39,6 +39,7 @@ from typing import Any
 
 # names injected into every instrumented module's globals
 COUNTERS_NAME = "__hone_n__"
+ARMED_NAME = "__hone_a__"
 RECORD_NAME = "__hone_rec__"
 
 _CO_VARARGS = 0x04
@@ -351,22 +352,44 @@ def capped_dumps(obj: object, cap: int) -> bytes | None:
 
 
 class Registry:
-    """Instrumented functions: index K -> (file, qualname, first line) and its call counter."""
+    """Instrumented functions: index K -> (file, qualname, first line), and per K either an exact
+    call counter (``counts=True``: ``if __hone_n__[K]() < LIMIT: __hone_rec__(K)``) or only an
+    "arguments wanted" flag that the recorder clears (``if __hone_a__[K]: __hone_rec__(K)``,
+    a few nanoseconds a call instead of a few tens)."""
 
-    def __init__(self) -> None:
+    def __init__(self, counts: bool = True) -> None:
+        self.counts = counts
         self.keys: list[tuple[str, str, int]] = []
         self.counters: list[Any] = []  # itertools.count objects
         self.next_fns: list[Callable[[], int]] = []  # their __next__, what the code calls
+        self.armed: list[bool] = []
+        self.called: set[int] = set()  # without counts: the functions known to have run
 
     def add(self, file: str, qualname: str, first_line: int) -> int:
         counter = itertools.count()
         self.keys.append((file, normalize_qualname(qualname), first_line))
         self.counters.append(counter)
         self.next_fns.append(counter.__next__)
+        self.armed.append(True)
         return len(self.keys) - 1
 
-    def calls(self) -> dict[tuple[str, str, int], int]:
-        out: dict[tuple[str, str, int], int] = {}
+    def statement(self, k: int, limit: int) -> str:
+        if self.counts:
+            return f"if {COUNTERS_NAME}[{k}]() < {limit}: {RECORD_NAME}({k})"
+        return f"if {ARMED_NAME}[{k}]: {RECORD_NAME}({k})"
+
+    def hooks(self, recorder: ArgRecorder) -> dict[str, Any]:
+        """The names the instrumented code uses, for a module's globals."""
+        return {COUNTERS_NAME: self.next_fns, ARMED_NAME: self.armed, RECORD_NAME: recorder}
+
+    def calls(self) -> dict[tuple[str, str, int], int | None]:
+        """Call counts by function; None (count unknown) for functions that ran, without
+        ``counts``."""
+        out: dict[tuple[str, str, int], int | None] = {}
+        if not self.counts:
+            for k in self.called:
+                out[self.keys[k]] = None
+            return out
         for i, counter in enumerate(self.counters):
             key = self.keys[i]
             text = repr(counter)  # "count(5)": reading it must not advance it
@@ -374,7 +397,7 @@ class Registry:
                 n = int(text[text.index("(") + 1 : text.rindex(")")])
             except ValueError:
                 continue
-            out[key] = out.get(key, 0) + n
+            out[key] = (out.get(key) or 0) + n
         return out
 
 
@@ -387,16 +410,26 @@ class ArgRecorder:
     cannot be unpickled later does not spoil the others.
     """
 
-    def __init__(self, registry: Registry, max_bytes_each: int, max_bytes_total: int) -> None:
+    def __init__(
+        self, registry: Registry, max_bytes_each: int, max_bytes_total: int, limit: int = 3
+    ) -> None:
         self.registry = registry
         self.max_each = max_bytes_each
         self.max_total = max_bytes_total
+        self.limit = limit
         self.total = 0
         self.entries: list[tuple[int, bytes]] = []
         self.skipped: dict[int, int] = {}
+        self._seen: dict[int, int] = {}
         self._busy = False
 
     def __call__(self, k: int) -> None:
+        registry = self.registry
+        if not registry.counts:  # the flag, not a counter, limits the calls that get here
+            registry.called.add(k)
+            seen = self._seen[k] = self._seen.get(k, 0) + 1
+            if seen >= self.limit:
+                registry.armed[k] = False
         if self._busy or self.total >= self.max_total:
             return
         self._busy = True  # pickling may run user code (__reduce__) that is instrumented too
@@ -471,7 +504,7 @@ class _Instrumenter(ast.NodeTransformer):
         self.scope.extend([node.name, "<locals>"])
         self.generic_visit(node)
         del self.scope[-2:]
-        stmt = ast.parse(f"if {COUNTERS_NAME}[{k}]() < {self.limit}: {RECORD_NAME}({k})").body[0]
+        stmt = ast.parse(self.registry.statement(k, self.limit)).body[0]
         body = node.body
         at = 1 if len(body) > 1 and _is_docstring(body[0]) else 0
         # the statement borrows the first body line's position: its (tiny) cost shows up in the

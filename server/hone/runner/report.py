@@ -99,7 +99,8 @@ class TimingReport:
     sampled_s: float = 0.0
     sample_count: int = 0
     sample_interval_s: float = 0.0
-    instrumented: bool = False
+    instrumented: bool = False  # argument samples were recorded
+    call_counts: bool = False  # FunctionTiming.calls are exact counts
     sampler: str = ""  # "signal" or "thread": how the samples were taken
     return_repr: str | None = None
     version: int = REPORT_VERSION
@@ -173,7 +174,7 @@ class TimingReport:
         out.append(f"{status} · interpreter {exe}" if exe else status)
         out.extend(f"note: {n}" for n in self.notes)
         if self.functions:
-            how = "calls counted exactly" if self.instrumented else "no call counts"
+            how = "calls counted exactly" if self.call_counts else "no call counts"
             out.append("")
             out.append(
                 f"Functions ({self.profile} profile, {self.sample_count} samples every "
@@ -272,6 +273,7 @@ def apply_profile(report: TimingReport, raw: Mapping[str, Any], *, complete: boo
     report.sample_count = int(raw.get("samples") or 0)
     report.sample_interval_s = float(raw.get("interval_s") or 0.0)
     report.instrumented = bool(raw.get("instrumented"))
+    report.call_counts = bool(raw.get("call_counts"))
     report.sampler = str(raw.get("sampler") or "")
     report.python_version = str(raw.get("python") or "")
     if raw.get("return_repr") is not None:
