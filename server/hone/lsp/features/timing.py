@@ -347,7 +347,7 @@ class TimingFeature(Feature):
         )
         what = f"{path.name}" + (f" ({function}())" if function else "")
         self.server.log(f"hone: running {what} with {interpreter.describe()}")
-        progress = _Progress(self.server, f"hone: running {what}", cancel)
+        progress = _Progress(self.server, f"hone: running {what} with timing", cancel)
         await progress.begin()
         try:
             report = await run_with_timing(request, cancel=cancel, on_progress=progress.tick)
