@@ -171,16 +171,26 @@ async def test_no_endpoint_configured_is_said_once(client: HoneTestClient, works
     configure(workspace, None)
     uri = await client.open(workspace / "mod.py", SRC)
     await client.diagnostics_of(uri)
-    for _ in range(3):
-        client.save(uri)
-        await client.wait_until(lambda: "off" in statuses(client), what="hone/status off")
-    await client.replace(uri, SRC + "\n")
     client.save(uri)
+    await client.wait_until(lambda: "off" in statuses(client), what="hone/status off")
+    for _ in range(2):  # each command returns once its analysis attempt is over
+        await client.replace(uri, client.texts[uri] + "\n")
+        client.save(uri)
+        result = await analyse_command(client, uri)
+        assert result["sent"] == 0
     diags = await client.diagnostics_of(uri)
     assert "HONE980" in {d.code for d in diags} and not llm_diagnostics(diags)
     assert len(client.messages_matching("LLM analysis is off")) == 1
     [message] = client.messages_matching("LLM analysis is off")
     assert "llm.baseUrl" in message
+
+
+async def analyse_command(client: HoneTestClient, uri: str) -> Any:
+    return _plain(
+        await client.workspace_execute_command_async(
+            lsp.ExecuteCommandParams(command="hone.analyseFileWithLLM", arguments=[{"uri": uri}])
+        )
+    )
 
 
 @pytest.mark.hone_clients("neovim")
@@ -194,15 +204,11 @@ async def test_manual_trigger_and_commands(
     client.save(uri)
     await client.diagnostics_of(uri)
     assert fake.requests == [], "manual: a save sends nothing"
-    result = await client.workspace_execute_command_async(
-        lsp.ExecuteCommandParams(command="hone.analyseFileWithLLM", arguments=[{"uri": uri}])
-    )
+    result = await analyse_command(client, uri)
     assert result["documents"] == 1 and result["sent"] == 2 and result["errors"] == []
     await client.wait_diagnostics(uri, lambda ds: bool(llm_diagnostics(ds)))
     # again: every function is considered, the cache answers
-    result = await client.workspace_execute_command_async(
-        lsp.ExecuteCommandParams(command="hone.analyseFileWithLLM", arguments=[{"uri": uri}])
-    )
+    result = await analyse_command(client, uri)
     assert result["sent"] == 0 and result["cacheHits"] == 2 and len(fake.requests) == 2
     cleared = await client.workspace_execute_command_async(
         lsp.ExecuteCommandParams(command="hone.clearLLMCache", arguments=[{}])
@@ -255,9 +261,10 @@ async def test_reopen_uses_the_cache(
     uri = await client.open(path, SRC)
     diags = await client.wait_diagnostics(uri, lambda ds: bool(llm_diagnostics(ds)))
     assert len(llm_diagnostics(diags)) == 1
-    client.save(uri)
-    await client.wait_until(lambda: statuses(client).count("idle") >= 1)
-    assert len(fake.requests) == sent, "reopening and saving unchanged text sends nothing"
+    # every function is already known: the cache answers, nothing is sent
+    result = await analyse_command(client, uri)
+    assert result["sent"] == 0 and result["cacheHits"] == 2 and result["functions"] == 2
+    assert len(fake.requests) == sent, "reopening sends nothing"
 
 
 @pytest.mark.hone_clients("vscode")

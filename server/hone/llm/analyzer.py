@@ -846,7 +846,9 @@ class _Batcher:
                 mapping = members[0].prompt.redaction.mapping
             else:
                 assert self.context is not None
-                bp = build_batch_prompt([m.fn for m in members], self.context)
+                bp = await asyncio.to_thread(
+                    build_batch_prompt, [m.fn for m in members], self.context
+                )
                 system, user, mapping = bp.system, bp.user, bp.redaction.mapping
             self.report.requests += 1
             self.report.sent += len(members)

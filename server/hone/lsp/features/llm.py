@@ -42,6 +42,9 @@ STATUS_METHOD = "hone/status"
 ANALYSE_COMMAND = "hone.analyseFileWithLLM"
 CLEAR_CACHE_COMMAND = "hone.clearLLMCache"
 ON_CHANGE_DELAY_S = 1.5  # llm.trigger = onChange: quiet time after the last edit
+# After a save, LLM work (parsing the module, building prompts) starts only once the user has
+# not typed for this long: it costs CPU that rule diagnostics of the next keystrokes would share.
+ON_SAVE_DELAY_S = 0.5
 PROGRESS_CREATE_TIMEOUT_S = 5.0
 
 
@@ -150,22 +153,26 @@ class LLMFeature(Feature):
             self._analyzer.supersede(doc.uri, functions)
             self._show(doc.uri)
         if self._trigger(doc) == "onChange" and is_python(doc):
-            timer = self._timers.pop(doc.uri, None)
-            if timer is not None:
-                timer.cancel()
-            self._timers[doc.uri] = self.server.spawn(
-                self._after_quiet(doc, doc.version), f"llm-debounce {doc.uri}"
-            )
+            self._start_when_quiet(doc, ON_CHANGE_DELAY_S)
 
-    async def _after_quiet(self, doc: DocumentState, version: int) -> None:
-        await asyncio.sleep(ON_CHANGE_DELAY_S)
+    def _start_when_quiet(self, doc: DocumentState, delay: float) -> None:
+        """Start the analysis after ``delay`` s without edits (an edit cancels the timer)."""
+        timer = self._timers.pop(doc.uri, None)
+        if timer is not None:
+            timer.cancel()
+        self._timers[doc.uri] = self.server.spawn(
+            self._after_quiet(doc, doc.version, delay), f"llm-debounce {doc.uri}"
+        )
+
+    async def _after_quiet(self, doc: DocumentState, version: int, delay: float) -> None:
+        await asyncio.sleep(delay)
         if self.server.get_document(doc.uri) is doc and doc.version == version:
             self._timers.pop(doc.uri, None)
             self.start(doc)
 
     async def on_save(self, doc: DocumentState) -> None:
-        if self._trigger(doc) in ("onSave", "onChange"):
-            self.start(doc)
+        if self._trigger(doc) in ("onSave", "onChange") and is_python(doc):
+            self._start_when_quiet(doc, ON_SAVE_DELAY_S)
 
     async def on_close(self, uri: str) -> None:
         for tasks in (self._tasks, self._timers):
