@@ -346,3 +346,11 @@ def test_serve_rejects_a_bad_tcp_address() -> None:
     )
     assert proc.returncode == 2
     assert "HOST:PORT" in proc.stderr
+
+
+def test_notifications_before_initialize_are_dropped(server: RawServer, tmp_path: Path) -> None:
+    uri = (tmp_path / "a.py").as_uri()
+    open_doc(server, uri, "best = sorted(xs)[0]\n")  # dropped: not initialized
+    initialize(server, tmp_path)
+    server.request(2, "textDocument/diagnostic", {"textDocument": {"uri": uri}})
+    assert server.response(2)["result"]["items"] == []  # the document was never opened

@@ -72,6 +72,9 @@ class HoneProtocol(LanguageServerProtocol):
             return
         if is_request and self._answer_out_of_lifecycle(msg_id, str(method)):
             return
+        if not has_id and not self._initialize_received and method != lsp.EXIT:
+            log.warning("dropping %s: the server is not initialized", method)
+            return
         try:
             structured = LanguageServerProtocol.structure_message(self, dict(message))
         except Exception as exc:

@@ -362,6 +362,16 @@ class HoneLanguageServer(LanguageServer):
         self.spawn(self._after_initialized(), "initialized")
 
     async def _after_initialized(self) -> None:
+        # registration runs on its own: a client slow to answer must not delay the settings
+        self.spawn(self._register_capabilities(), "registerCapability")
+        try:
+            await self.config.fetch()
+            self.reload_settings()
+        finally:
+            self.config.mark_ready()
+        await self.dispatch("on_initialized")
+
+    async def _register_capabilities(self) -> None:
         registrations = []
         if self.client.watched_files_dynamic:
             registrations.append(
@@ -388,12 +398,6 @@ class HoneLanguageServer(LanguageServer):
                 )
         except Exception as exc:  # the client may refuse; we still get didSave/didChange...
             log.info("client/registerCapability failed: %r", exc)
-        try:
-            await self.config.fetch()
-            self.reload_settings()
-        finally:
-            self.config.mark_ready()
-        await self.dispatch("on_initialized")
 
     async def _shutdown(self, params: None) -> None:
         await self.dispatch("on_shutdown")
