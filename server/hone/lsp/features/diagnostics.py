@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
@@ -117,6 +118,7 @@ class RulesFeature(Feature):
         if self.server.get_document(doc.uri) is not doc:
             return
         version, text, settings = doc.version, doc.text, doc.settings
+        started = time.perf_counter()
         analysis: DocumentAnalysis | None
         try:
             analysis = await self.server.run_in_worker(_analyse, doc, text, settings)
@@ -141,6 +143,13 @@ class RulesFeature(Feature):
             del self._pending[doc.uri]
         doc.analysis, doc.analysis_version = analysis, version
         self.server.set_findings(doc.uri, SOURCE, findings)
+        log.info(
+            "%s v%d: %d findings in %.1f ms",
+            doc.uri,
+            version,
+            len(findings),
+            (time.perf_counter() - started) * 1000,
+        )
         self._wake(doc, version)
         if analysis is not None:
             self._report(doc, analysis)
