@@ -316,7 +316,9 @@ class NeedlessComprehensionRule(Rule):
             not_applicable="Comprehensions with a condition, several for clauses, async for, "
             "or an element other than the loop variable(s) are left alone, as is "
             "[(a, b) for a, b in x] (it converts inner lists to tuples).",
-            unsafe_because="list()/set() are safe.  dict(x) is unsafe unless x is a call of "
+            unsafe_because="list()/set() are safe (list() first asks a sized iterable for its "
+            "len(), which only an object whose __len__ raises could notice).  dict(x) is unsafe "
+            "unless x is a call of "
             ".items(), zip() or enumerate(): if x is itself a mapping, dict(x) copies it "
             "while {k: v for k, v in x} unpacks its keys.",
         ),
