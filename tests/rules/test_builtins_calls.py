@@ -621,3 +621,54 @@ def test_string_inputs_for_comprehension_fixes() -> None:
     after = "def f(s):\n    return [c for c in s], {c for c in s}\n"
     assert fixed(before, "HONE220") == after
     assert_same_behaviour(before, after, "f", STRINGS)
+
+
+def test_multiline_layout_and_comments_are_kept() -> None:
+    """Continuation lines keep the enclosing blocks' indentation; comments inside the
+    brackets survive the change of brackets."""
+    src = """
+    class C:
+        def f(self, xs):
+            if xs:
+                return set([
+                    x * 2
+                    for x in xs  # keep
+                ]), any([
+                    x
+                    for x in xs
+                ])
+    """
+    fix(
+        src,
+        "HONE220",
+        """
+        class C:
+            def f(self, xs):
+                if xs:
+                    return {
+                        x * 2
+                        for x in xs  # keep
+                    }, any([
+                        x
+                        for x in xs
+                    ])
+        """,
+        Safety.SAFE,
+    )
+    fix(
+        src,
+        "HONE206",
+        """
+        class C:
+            def f(self, xs):
+                if xs:
+                    return set([
+                        x * 2
+                        for x in xs  # keep
+                    ]), any(
+                        x
+                        for x in xs
+                    )
+        """,
+        Safety.UNSAFE,
+    )

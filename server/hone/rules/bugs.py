@@ -5,8 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from hone.core.finding import Category, Safety
-from hone.rules.base import Replacement, Rule, RuleDoc, RuleMeta
-from hone.rules.nodeutil import ScopedRule, Walker, call_name, is_number_literal, node_fix
+from hone.rules.base import Replacement, RuleDoc, RuleMeta
+from hone.rules.nodeutil import HoneRule, ScopedRule, Walker, call_name, is_number_literal
 
 # -- HONE301 --------------------------------------------------------------------------------
 
@@ -164,7 +164,7 @@ def _deliberate_state(name: str) -> bool:
     return name.startswith("_") or "cache" in lowered or "memo" in lowered
 
 
-class MutableDefaultRule(Rule):
+class MutableDefaultRule(HoneRule):
     meta = RuleMeta(
         id="HONE301",
         name="mutable-default-argument",
@@ -282,7 +282,7 @@ def _is_literal(expr: cst.BaseExpression) -> bool:
     )
 
 
-class IsLiteralRule(Rule):
+class IsLiteralRule(HoneRule):
     meta = RuleMeta(
         id="HONE303",
         name="is-literal",
@@ -332,5 +332,5 @@ class IsLiteralRule(Rule):
         new = node.with_changes(comparisons=targets, lpar=[], rpar=[])
         self.report(
             node,
-            fix=node_fix("Compare with == / !=", Safety.UNSAFE, node, Replacement(node, new)),
+            fix=self.node_fix("Compare with == / !=", Safety.UNSAFE, node, Replacement(node, new)),
         )

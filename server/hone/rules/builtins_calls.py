@@ -12,9 +12,10 @@ import libcst as cst
 import libcst.matchers as m
 
 from hone.core.finding import Safety, Severity
-from hone.rules.base import Replacement, Rule, RuleContext, RuleDoc, RuleMeta
+from hone.rules.base import Replacement, RuleContext, RuleDoc, RuleMeta
 from hone.rules.nodeutil import (
     SIZED_KINDS,
+    HoneRule,
     ScopedRule,
     as_comprehension_part,
     as_receiver,
@@ -24,7 +25,6 @@ from hone.rules.nodeutil import (
     has_calls,
     is_int,
     method_call,
-    node_fix,
     positional,
     single_arg,
     string_value,
@@ -37,7 +37,7 @@ def _short(node: cst.CSTNode, limit: int = 30) -> str | None:
     return text if len(text) <= limit and "\n" not in text else None
 
 
-class _TargetAware(Rule):
+class _TargetAware(HoneRule):
     """Remembers assignment/``del`` targets: rewriting ``list(x)[0] = v`` would not parse."""
 
     def __init__(self, ctx: RuleContext) -> None:
@@ -129,7 +129,9 @@ class SortedFirstRule(_TargetAware):
             node,
             f"Use {func}() instead of sorting to take the "
             f"{'largest' if func == 'max' else 'smallest'} element",
-            fix=node_fix(f"Replace with {func}()", Safety.UNSAFE, node, Replacement(node, new)),
+            fix=self.node_fix(
+                f"Replace with {func}()", Safety.UNSAFE, node, Replacement(node, new)
+            ),
         )
 
 
@@ -189,11 +191,11 @@ class LenOfMaterialisedRule(ScopedRule):
             f"Use {shown} instead of copying the collection to count it"
             if shown
             else self.meta.message,
-            fix=node_fix("Call len() directly", safety, node, Replacement(node, new)),
+            fix=self.node_fix("Call len() directly", safety, node, Replacement(node, new)),
         )
 
 
-class BinCountRule(Rule):
+class BinCountRule(HoneRule):
     meta = RuleMeta(
         id="HONE203",
         name="bin-count",
@@ -226,7 +228,9 @@ class BinCountRule(Rule):
         new = cst.Call(func=cst.Attribute(value=as_receiver(value), attr=cst.Name("bit_count")))
         self.report(
             node,
-            fix=node_fix("Replace with bit_count()", Safety.UNSAFE, node, Replacement(node, new)),
+            fix=self.node_fix(
+                "Replace with bit_count()", Safety.UNSAFE, node, Replacement(node, new)
+            ),
         )
 
 
@@ -241,7 +245,7 @@ _REDUNDANT_INNER = {
 _SAME_COMPREHENSION = {"list": cst.ListComp, "set": cst.SetComp, "dict": cst.DictComp}
 
 
-class NeedlessListCallRule(Rule):
+class NeedlessListCallRule(HoneRule):
     meta = RuleMeta(
         id="HONE204",
         name="needless-list-call",
@@ -292,7 +296,9 @@ class NeedlessListCallRule(Rule):
         self.report(
             node,
             message,
-            fix=node_fix("Remove the redundant call", Safety.SAFE, node, Replacement(node, new)),
+            fix=self.node_fix(
+                "Remove the redundant call", Safety.SAFE, node, Replacement(node, new)
+            ),
         )
 
 
@@ -300,7 +306,7 @@ def _plain_for(comp_for: cst.CompFor) -> bool:
     return comp_for.inner_for_in is None and not comp_for.ifs and comp_for.asynchronous is None
 
 
-class NeedlessComprehensionRule(Rule):
+class NeedlessComprehensionRule(HoneRule):
     meta = RuleMeta(
         id="HONE205",
         name="needless-comprehension",
@@ -335,7 +341,7 @@ class NeedlessComprehensionRule(Rule):
         self.report(
             node,
             f"Use {func}() instead of a comprehension that copies each element unchanged",
-            fix=node_fix(f"Replace with {func}()", safety, node, Replacement(node, new)),
+            fix=self.node_fix(f"Replace with {func}()", safety, node, Replacement(node, new)),
         )
 
     def visit_ListComp(self, node: cst.ListComp) -> None:
@@ -367,7 +373,19 @@ class NeedlessComprehensionRule(Rule):
             self._report(node, "dict", f.iter)
 
 
-class AnyAllListRule(Rule):
+def _inner_ws(
+    call: cst.Call, comp: cst.ListComp | cst.GeneratorExp
+) -> tuple[cst.BaseParenthesizableWhitespace, cst.BaseParenthesizableWhitespace]:
+    """Whitespace just inside the brackets around a call's comprehension argument (keeps
+    multi-line layouts and the comments there when the brackets change)."""
+    if isinstance(comp, cst.ListComp):
+        return comp.lbracket.whitespace_after, comp.rbracket.whitespace_before
+    if comp.lpar:
+        return comp.lpar[0].whitespace_after, comp.rpar[-1].whitespace_before
+    return call.whitespace_before_args, call.args[0].whitespace_after_arg
+
+
+class AnyAllListRule(HoneRule):
     meta = RuleMeta(
         id="HONE206",
         name="list-comp-in-any-all",
@@ -395,11 +413,19 @@ class AnyAllListRule(Rule):
         if is_async:
             return
         gen = cst.GeneratorExp(elt=arg.elt, for_in=arg.for_in, lpar=[], rpar=[])
-        new = node.with_changes(args=[cst.Arg(gen)], lpar=[], rpar=[])
+        opening, closing = _inner_ws(node, arg)
+        new = node.with_changes(
+            args=[cst.Arg(gen, whitespace_after_arg=closing)],
+            whitespace_before_args=opening,
+            lpar=[],
+            rpar=[],
+        )
         self.report(
             node,
             f"Pass a generator to {call_name(node)}() so it can stop at the first deciding element",
-            fix=node_fix("Use a generator expression", Safety.UNSAFE, node, Replacement(node, new)),
+            fix=self.node_fix(
+                "Use a generator expression", Safety.UNSAFE, node, Replacement(node, new)
+            ),
         )
 
 
@@ -427,7 +453,7 @@ def _movable(body: cst.BaseExpression) -> bool:
     return True
 
 
-class LambdaMapFilterRule(Rule):
+class LambdaMapFilterRule(HoneRule):
     meta = RuleMeta(
         id="HONE212",
         name="lambda-in-map-filter",
@@ -488,7 +514,9 @@ class LambdaMapFilterRule(Rule):
         self.report(
             node,
             f"Use a comprehension instead of {kind}() with a lambda",
-            fix=node_fix("Replace with a comprehension", Safety.SAFE, node, Replacement(node, new)),
+            fix=self.node_fix(
+                "Replace with a comprehension", Safety.SAFE, node, Replacement(node, new)
+            ),
         )
 
 
@@ -525,7 +553,7 @@ class FirstOfListRule(_TargetAware):
         )
         self.report(
             node,
-            fix=node_fix("Use next(iter(...))", Safety.UNSAFE, node, Replacement(node, new)),
+            fix=self.node_fix("Use next(iter(...))", Safety.UNSAFE, node, Replacement(node, new)),
         )
 
 
@@ -548,7 +576,7 @@ def _quote_style(node: cst.CSTNode) -> str:
     return '"'
 
 
-class LiteralViaCallRule(Rule):
+class LiteralViaCallRule(HoneRule):
     meta = RuleMeta(
         id="HONE219",
         name="literal-via-call",
@@ -576,7 +604,7 @@ class LiteralViaCallRule(Rule):
         self.report(
             node,
             f"Use a literal instead of calling {name}()",
-            fix=node_fix("Use a literal", Safety.SAFE, node, Replacement(node, new)),
+            fix=self.node_fix("Use a literal", Safety.SAFE, node, Replacement(node, new)),
         )
 
     def _literal(self, node: cst.Call, name: str) -> cst.BaseExpression | None:
@@ -646,7 +674,7 @@ class LiteralViaCallRule(Rule):
         )
 
 
-class CallAroundComprehensionRule(Rule):
+class CallAroundComprehensionRule(HoneRule):
     meta = RuleMeta(
         id="HONE220",
         name="call-around-comprehension",
@@ -682,10 +710,18 @@ class CallAroundComprehensionRule(Rule):
         if is_async:
             return
         new: cst.BaseExpression
+        opening, closing = _inner_ws(node, arg)
+        lbrace = cst.LeftCurlyBrace(whitespace_after=opening)
+        rbrace = cst.RightCurlyBrace(whitespace_before=closing)
         if name == "list":
-            new = cst.ListComp(elt=arg.elt, for_in=arg.for_in)
+            new = cst.ListComp(
+                elt=arg.elt,
+                for_in=arg.for_in,
+                lbracket=cst.LeftSquareBracket(whitespace_after=opening),
+                rbracket=cst.RightSquareBracket(whitespace_before=closing),
+            )
         elif name == "set":
-            new = cst.SetComp(elt=arg.elt, for_in=arg.for_in)
+            new = cst.SetComp(elt=arg.elt, for_in=arg.for_in, lbrace=lbrace, rbrace=rbrace)
         else:
             elt = arg.elt
             if not isinstance(elt, cst.Tuple) or len(elt.elements) != 2:
@@ -693,11 +729,13 @@ class CallAroundComprehensionRule(Rule):
             k, v = elt.elements
             if not isinstance(k, cst.Element) or not isinstance(v, cst.Element):
                 return
-            new = cst.DictComp(key=k.value, value=v.value, for_in=arg.for_in)
+            new = cst.DictComp(
+                key=k.value, value=v.value, for_in=arg.for_in, lbrace=lbrace, rbrace=rbrace
+            )
         safety = Safety.UNSAFE if has_calls(arg.elt, *parts) else Safety.SAFE
         self.report(
             node,
             f"Use a {name} comprehension instead of calling {name}() on a "
             f"{'generator' if isinstance(arg, cst.GeneratorExp) else 'list comprehension'}",
-            fix=node_fix("Use a comprehension", safety, node, Replacement(node, new)),
+            fix=self.node_fix("Use a comprehension", safety, node, Replacement(node, new)),
         )

@@ -10,8 +10,9 @@ import libcst as cst
 import libcst.matchers as m
 
 from hone.core.finding import Safety, Severity
-from hone.rules.base import Replacement, Rule, RuleContext, RuleDoc, RuleMeta
+from hone.rules.base import Replacement, RuleContext, RuleDoc, RuleMeta
 from hone.rules.nodeutil import (
+    HoneRule,
     ScopedRule,
     as_comprehension_part,
     call_name,
@@ -21,7 +22,6 @@ from hone.rules.nodeutil import (
     is_hashable_literal,
     method_call,
     name_loads,
-    node_fix,
     operator_has_comment,
     runs,
 )
@@ -29,7 +29,7 @@ from hone.rules.nodeutil import (
 # -- HONE209 --------------------------------------------------------------------------------
 
 
-class RepeatedEqualityRule(Rule):
+class RepeatedEqualityRule(HoneRule):
     meta = RuleMeta(
         id="HONE209",
         name="repeated-equality",
@@ -94,7 +94,7 @@ class RepeatedEqualityRule(Rule):
         span_links = [link for link in links if any(link.right is op for op in ops[1:])]
         fix = None
         if not operator_has_comment(span_links):
-            fix = node_fix(
+            fix = self.node_fix(
                 "Use a set membership test", Safety.UNSAFE, ops, Replacement(first, new, last)
             )
         self.report(
@@ -213,7 +213,7 @@ class DictItemsUnusedRule(_UnusedLoopVariable):
             target,
             message,
             end_node=it,
-            fix=node_fix(
+            fix=self.node_fix(
                 "Iterate over what is used",
                 Safety.UNSAFE,
                 [target, it],
@@ -285,7 +285,7 @@ class UnusedEnumerateIndexRule(_UnusedLoopVariable):
             target,
             f"The index {index.value!r} is unused: iterate without enumerate()",
             end_node=it,
-            fix=node_fix(
+            fix=self.node_fix(
                 "Iterate without enumerate()",
                 # at module level the name is a global that another statement could read
                 Safety.UNSAFE if module_level else Safety.SAFE,
@@ -334,7 +334,7 @@ def _single_assign(block: cst.BaseSuite) -> cst.Assign | None:
     return None
 
 
-class DoubleLookupRule(Rule):
+class DoubleLookupRule(HoneRule):
     meta = RuleMeta(
         id="HONE215",
         name="double-lookup",
@@ -415,7 +415,7 @@ class DoubleLookupRule(Rule):
             node,
             f"Use `{code(target)} = {code(get)}`: one lookup instead of two",
             end_node=node,
-            fix=node_fix(
+            fix=self.node_fix(
                 "Use dict.get()",
                 Safety.UNSAFE,
                 node.with_changes(leading_lines=()),
@@ -438,5 +438,5 @@ class DoubleLookupRule(Rule):
             f"Use `{code(new)}`: one lookup instead of two"
             if len(code(new)) <= 60
             else self.meta.message,
-            fix=node_fix("Use dict.get()", Safety.UNSAFE, node, Replacement(node, new)),
+            fix=self.node_fix("Use dict.get()", Safety.UNSAFE, node, Replacement(node, new)),
         )

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 
 from hone.core.finding import Safety
 from hone.rules.base import NodeFix, Replacement, Rule, RuleContext
@@ -450,7 +451,54 @@ def local_kinds(func: cst.FunctionDef) -> dict[str, frozenset[str]]:
     return {n: frozenset(k) for n, k in b.kinds.items() if n not in b.unknown}
 
 
-class ScopedRule(Rule):
+class HoneRule(Rule):
+    """Base of the HONE2xx/3xx rules: offers fixes that keep comments and indentation.
+
+    A multi-line expression's continuation lines are indented relative to the enclosing blocks
+    (libcst's ``indent=True`` whitespace); rendering a replacement node on its own would drop
+    that indentation, so replacements are rendered here with the blocks' indentation.
+    """
+
+    def __init__(self, ctx: RuleContext) -> None:
+        super().__init__(ctx)
+        self.indents: list[str] = []
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self.indents.append(
+            node.indent if node.indent is not None else self.ctx.module.default_indent
+        )
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self.indents.pop()
+
+    def node_fix(
+        self,
+        title: str,
+        safety: Safety,
+        old: cst.CSTNode | Sequence[cst.CSTNode],
+        *replacements: Replacement,
+    ) -> NodeFix | None:
+        """:func:`node_fix` with expression replacements rendered at this indentation."""
+        fix = node_fix(title, safety, old, *replacements)
+        if fix is None:
+            return None
+        return NodeFix(title, [self._render(r) for r in replacements], safety)
+
+    def _render(self, rep: Replacement) -> Replacement:
+        new = rep.new
+        if not isinstance(new, cst.BaseExpression | cst.BaseAssignTargetExpression):
+            return rep  # statements are re-indented by the engine; text is used verbatim
+        module = self.ctx.module
+        state = CodegenState(
+            default_indent=module.default_indent,
+            default_newline=module.default_newline,
+            indent_tokens=list(self.indents),
+        )
+        new._codegen(state)
+        return Replacement(rep.start, "".join(state.tokens), rep.end)
+
+
+class ScopedRule(HoneRule):
     """A rule that knows its enclosing function/class/lambda and comprehension.
 
     Subclasses overriding these ``visit_``/``leave_`` methods must call ``super()``.

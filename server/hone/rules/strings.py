@@ -13,7 +13,6 @@ from hone.rules.nodeutil import (
     code,
     dotted,
     flatten_bool,
-    node_fix,
     operator_has_comment,
     runs,
     string_value,
@@ -106,7 +105,7 @@ class StartswithOrRule(ScopedRule):
         ]
         fix = None
         if not operator_has_comment(span_links):
-            fix = node_fix(
+            fix = self.node_fix(
                 f"Merge into one {method}() call", safety, ops, Replacement(first, new, last)
             )
         self.report(
@@ -187,5 +186,5 @@ class ReSubPlainRule(ScopedRule):
         )
         self.report(
             node,
-            fix=node_fix("Use str.replace()", safety, node, Replacement(node, new)),
+            fix=self.node_fix("Use str.replace()", safety, node, Replacement(node, new)),
         )
