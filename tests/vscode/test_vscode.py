@@ -254,6 +254,7 @@ def _expectations() -> dict[str, Any]:
         "status": {},
         "diagnostics": {},
         "quickfix": {},
+        "settings": {},
         "timing": {},
     }
     if caps is None:
@@ -281,7 +282,15 @@ def _expectations() -> dict[str, Any]:
             character=f.span.start.character,
             title=f.fix.title,
             expected=apply_edits(SAMPLE, list(f.fix.edits)),
+            newText=f.fix.edits[0].new_text.strip().splitlines()[0],
         )
+    # A finding left after the quick fix, to switch off through a settings change.
+    after = steps["quickfix"].get("expected", SAMPLE)
+    left = [f.code for f in analyse_text(after).findings]
+    if left:
+        steps["settings"]["code"] = left[0]
+    else:
+        steps["settings"]["skip"] = "no finding left in the sample to switch off"
     commands = (caps.get("executeCommandProvider") or {}).get("commands") or []
     if "hone.runWithTiming" not in commands:
         steps["timing"]["skip"] = (
@@ -355,6 +364,11 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "files.autoSave": "off",
             "workbench.secondarySideBar.defaultVisibility": "hidden",
             "chat.disableAIFeatures": True,
+            # the E2E types settings.json: keep the editor from adding brackets and indentation
+            "editor.autoClosingBrackets": "never",
+            "editor.autoClosingQuotes": "never",
+            "editor.autoIndent": "none",
+            "editor.formatOnType": False,
         },
     }
     config_path = work / "config.json"
@@ -424,6 +438,10 @@ def test_e2e_problems_panel(e2e: dict[str, Any]) -> None:
 
 def test_e2e_quick_fix_saved_to_disk(e2e: dict[str, Any]) -> None:
     _step(e2e, "quick-fix")
+
+
+def test_e2e_setting_change_applies_without_reload(e2e: dict[str, Any]) -> None:
+    _step(e2e, "settings-change")
 
 
 def test_e2e_run_with_timing(e2e: dict[str, Any]) -> None:

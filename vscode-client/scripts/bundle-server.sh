@@ -35,7 +35,11 @@ mkdir -p "$work/wheel" "$libs" "$cache_root"
 mkdir -p "$work/src"
 cp "$repo/pyproject.toml" "$repo/README.md" "$work/src/"
 tar -C "$repo" --exclude='__pycache__' --exclude='*.egg-info' -cf - server | tar -C "$work/src" -xf -
-"${pip[@]}" wheel --no-deps --wheel-dir "$work/wheel" "$work/src" 2> "$work/wheel.log" \
+# (no isolated build env, which downloads setuptools each time, when a recent one is at hand)
+isolation=()
+"$py" -c 'import setuptools, sys; sys.exit(int(setuptools.__version__.split(".")[0]) < 69)' 2> /dev/null \
+  && isolation=(--no-build-isolation)
+"${pip[@]}" wheel --no-deps "${isolation[@]}" --wheel-dir "$work/wheel" "$work/src" 2> "$work/wheel.log" \
   || { cat "$work/wheel.log" >&2; exit 1; }
 wheel="$(ls "$work"/wheel/hone-*.whl)"
 

@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         print(
             f"{path}: contributes.configuration differs from hone.core.settings.SPECS; "
-            "run `npm run gen-config` in vscode-client/",
+            "run `python3 vscode-client/scripts/gen-config.py` (or `npm run gen-config`)",
             file=sys.stderr,
         )
         return 1

@@ -27,7 +27,7 @@ import {
 import { planServer } from './interpreter';
 import { makeProbe } from './probe';
 import { onInterpreterChanged, selectedInterpreter } from './python';
-import { type HoneState, parseStatus, parseTimingReport, statusView, type TimingReport } from './report';
+import { type HoneState, parseStatus, parseTimingReport, statusView } from './report';
 import {
   RESTART_KEYS,
   clientSettings,
@@ -62,7 +62,6 @@ class Hone implements vscode.Disposable {
   /** Start/stop/restart run one at a time, in order. */
   private queue: Promise<void> = Promise.resolve();
   private stopping = false;
-  private readonly reportWaiters = new Set<(r: TimingReport) => void>();
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('hone', { log: true });
@@ -158,6 +157,15 @@ class Hone implements vscode.Disposable {
       options: { env, cwd: this.firstFolder()?.fsPath ?? os.homedir() },
     };
     const client = new LanguageClient('hone', 'hone', serverOptions, this.clientOptions());
+    // Tell the server we draw timing reports ourselves (it then skips its showMessage summary).
+    client.registerFeature({
+      fillClientCapabilities: (caps) => {
+        caps.experimental = { ...(caps.experimental as object | undefined), honeTimingReport: true };
+      },
+      initialize: () => undefined,
+      getState: () => ({ kind: 'static' }),
+      clear: () => undefined,
+    });
     client.onNotification('hone/status', (params: unknown) => {
       const s = parseStatus(params);
       if (s) this.setStatus(s.state, s.reason);
@@ -357,50 +365,9 @@ class Hone implements vscode.Disposable {
     }
     const editor = this.pythonEditor();
     if (!editor) return;
-    const uri = editor.document.uri.toString();
-    const timeoutS = vscode.workspace.getConfiguration('hone', editor.document.uri).get<number>('run.timeoutSeconds') ?? 60;
-    await vscode.window.withProgress(
-      {
-        location: vscode.ProgressLocation.Notification,
-        title: `hone: running ${path.basename(editor.document.uri.path)} with timing…`,
-        cancellable: true,
-      },
-      async (_progress, token) => {
-        token.onCancellationRequested(() => void this.serverCommand('hone.cancelRun', { uri }));
-        let stopWaiting: () => void = () => undefined;
-        const report = new Promise<TimingReport | undefined>((resolve) => {
-          const waiter = (r: TimingReport): void => {
-            if (r.uri === uri || vscode.Uri.parse(r.uri).toString() === uri) {
-              this.reportWaiters.delete(waiter);
-              resolve(r);
-            }
-          };
-          this.reportWaiters.add(waiter);
-          const timer = setTimeout(() => stopWaiting(), (timeoutS + 30) * 1000);
-          stopWaiting = () => {
-            clearTimeout(timer);
-            this.reportWaiters.delete(waiter);
-            resolve(undefined);
-          };
-          token.onCancellationRequested(() => stopWaiting());
-        });
-        const answer = this.serverCommand('hone.runWithTiming', { uri }).then((result) => {
-          // The server may answer with the report itself rather than (or as well as) notifying.
-          const direct = parseTimingReport(result);
-          if (direct) this.onTimingReport(result);
-          return result;
-        });
-        const first = await Promise.race([report, answer.then(() => 'answered' as const)]);
-        if (first === 'answered') {
-          // A failed run ends the wait; a successful answer waits for its report notification.
-          const result = await answer;
-          if (result === undefined || result === null || (typeof result === 'object' && 'error' in result)) {
-            stopWaiting();
-          }
-        }
-        await report;
-      },
-    );
+    // The server shows the run's progress (with a cancel button) through $/progress and answers
+    // when the run is over; the report itself arrives as hone/timingReport.
+    await this.serverCommand('hone.runWithTiming', { uri: editor.document.uri.toString() });
   }
 
   private onTimingReport(params: unknown): void {
@@ -417,7 +384,6 @@ class Hone implements vscode.Disposable {
         if (choice) this.output.show(true);
       });
     }
-    for (const w of [...this.reportWaiters]) w(report);
   }
 
   private async analyseWithLLM(): Promise<void> {

@@ -49,13 +49,23 @@ export function parseTimingReport(params: unknown): TimingReport | undefined {
       });
     }
   }
-  const hotLines: HotLine[] = [];
+  // One entry per line: a line can appear once per function running it (e.g. a comprehension
+  // and its enclosing function), and one label per line reads better than two.
+  const byLine = new Map<number, HotLine>();
   for (const h of Array.isArray(p.hot_lines) ? p.hot_lines : []) {
     const r = h as Record<string, unknown>;
     if (r && isLine(r.line) && isNum(r.self_s)) {
-      hotLines.push({ line: r.line, selfS: r.self_s, share: isNum(r.share) ? clampShare(r.share) : 0 });
+      const share = isNum(r.share) ? clampShare(r.share) : 0;
+      const prev = byLine.get(r.line);
+      byLine.set(
+        r.line,
+        prev
+          ? { line: r.line, selfS: prev.selfS + r.self_s, share: clampShare(prev.share + share) }
+          : { line: r.line, selfS: r.self_s, share },
+      );
     }
   }
+  const hotLines = [...byLine.values()];
   hotLines.sort((a, b) => b.share - a.share || b.selfS - a.selfS);
   return {
     uri: p.uri,
@@ -82,9 +92,9 @@ export function heat(share: number): Heat {
   return share >= 0.3 ? 'high' : share >= 0.1 ? 'medium' : 'low';
 }
 
-/** The text drawn after a hot line, e.g. "⏱ 412 ms · 37% of run time". */
+/** The text drawn after a hot line, e.g. "412 ms · 37% of run time" (no emoji: not every font has it). */
 export function hotLineLabel(h: HotLine): string {
-  return `⏱ ${formatSeconds(h.selfS)} · ${formatShare(h.share)} of run time`;
+  return `${formatSeconds(h.selfS)} · ${formatShare(h.share)} of run time`;
 }
 
 export type HoneState = 'idle' | 'analysing' | 'error' | 'off' | 'starting' | 'stopped';

@@ -117,10 +117,24 @@ async function paletteCommand(label) {
   await row.click();
 }
 
+/** Quick Open the sample file and wait for its text in the editor. */
+async function openSample() {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: WAIT });
+  await input.fill(config.sample);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: config.sample }).first();
+  await row.waitFor({ timeout: WAIT });
+  await row.click();
+  await waitFor(`${config.sample} open in an editor`, async () => (await editorText()).includes(config.sampleMarker));
+}
+
 /** Text of the editor's lines plus the text of decorations drawn with ::before/::after. */
 async function editorText() {
   return page.evaluate((EDITOR_LINES) => {
-    const lines = document.querySelector(EDITOR_LINES);
+    // the visible text editor (hidden editors of other tabs may stay in the DOM)
+    const lines = [...document.querySelectorAll(EDITOR_LINES)].find((el) => el.getClientRects().length > 0);
     if (!lines) return '';
     let text = (lines.textContent ?? '').replace(/\u00a0/g, ' ');
     for (const el of lines.querySelectorAll('span')) {
@@ -213,14 +227,7 @@ async function main() {
       await page.goto(`${base}/?folder=${encodeURIComponent(workspace)}`);
       await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: WAIT });
       await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: WAIT });
-      // Quick Open the sample file.
-      await page.keyboard.press('Control+P');
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible', timeout: WAIT });
-      await input.fill(sample);
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: sample }).first().waitFor({ timeout: WAIT });
-      await page.keyboard.press('Enter');
-      await waitFor(`${sample} open in an editor`, async () => (await editorText()).includes(config.sampleMarker));
+      await openSample();
       return `${sample} open`;
     });
 
@@ -256,7 +263,7 @@ async function main() {
     await runStep('quick-fix', config.steps.quickfix, async () => {
       const q = config.steps.quickfix;
       // Focus the editor, go to the finding, open the quick fix menu and choose the fix.
-      await page.locator(EDITOR_LINES).first().click();
+      await page.locator(`${EDITOR_LINES} >> visible=true`).first().click();
       await page.keyboard.press('Control+G');
       const input = page.locator('.quick-input-widget input');
       await input.waitFor({ state: 'visible', timeout: WAIT });
@@ -271,22 +278,57 @@ async function main() {
       });
       await page.screenshot({ path: join(config.artifacts, `${String(step).padStart(2, '0')}-quick-fix-menu.png`) });
       await item.click();
-      await page.keyboard.press('Control+S');
+      // The action is resolved then applied asynchronously: save once the editor shows the fix.
+      await waitFor('the fix in the editor', async () => (await editorText()).includes(q.newText));
+      await paletteCommand('File: Save');
       const path = join(workspace, sample);
       await waitFor('the fixed file saved to disk', async () => readFileSync(path, 'utf8') === q.expected);
       return `applied "${q.title}", file on disk matches hone's own fix`;
     });
 
+    await runStep('settings-change', config.steps.settings, async () => {
+      const code = config.steps.settings.code;
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+Shift+M');
+      const row = page.locator('.markers-panel .monaco-list-row', { hasText: code });
+      await waitFor(`a ${code} row in the Problems panel before the change`, async () => (await row.count()) > 0);
+      // Edit the user settings as a user would: in VS Code's own settings.json editor, saved.
+      const settings = { ...(config.userSettings ?? {}), 'hone.rules.ignore': [code] };
+      await paletteCommand('Preferences: Open User Settings (JSON)');
+      // (a tab or, in recent VS Code, a modal editor: find it by its content)
+      const editor = page.locator('.monaco-editor .view-lines', { hasText: 'startupEditor' }).first();
+      await editor.waitFor({ state: 'visible', timeout: WAIT });
+      await editor.click();
+      await page.keyboard.press('Control+A');
+      // (the user settings switch off auto-closing and auto-indent, so the text lands verbatim)
+      await page.keyboard.insertText(JSON.stringify(settings, null, 2));
+      await page.keyboard.press('Control+S');
+      await waitFor('the new settings saved', async () =>
+        readFileSync(join(userData, 'User', 'settings.json'), 'utf8').includes('hone.rules.ignore'),
+      );
+      await page.screenshot({ path: join(config.artifacts, `${String(step).padStart(2, '0')}-settings-json.png`) });
+      await page.keyboard.press('Escape'); // closes the modal editor (a tab just stays open)
+      await page.keyboard.press('Control+Shift+M');
+      await waitFor(`${code} to leave the Problems panel after hone.rules.ignore changed`, async () => (await row.count()) === 0);
+      return `hone.rules.ignore = ["${code}"] applied without a reload`;
+    });
+
     await runStep('run-with-timing', config.steps.timing, async () => {
-      await page.locator(EDITOR_LINES).first().click();
+      await openSample();
+      await page.locator(`${EDITOR_LINES} >> visible=true`).first().click();
       await paletteCommand('hone: Run with timing');
+      await waitFor(
+        'hot-line decorations ("of run time") in the editor',
+        async () => (await editorText()).includes('of run time'),
+        config.runWaitMs ?? WAIT,
+      );
       const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'hone:' });
-      const summary = await waitFor('the timing report notification', async () => {
-        const texts = await toast.allInnerTexts();
-        return texts.find((t) => !/running .* with timing/.test(t));
-      }, config.runWaitMs ?? WAIT);
-      await waitFor('hot-line decorations ("of run time") in the editor', async () => (await editorText()).includes('of run time'));
-      return summary.split('\n')[0];
+      const summary = await waitFor('the timing summary notification', async () =>
+        (await toast.allInnerTexts()).find((t) => !/running/i.test(t)),
+      );
+      const hot = (await editorText()).split('\n').find((l) => l.includes('of run time'));
+      const line = summary.split('\n').find((l) => l.startsWith('hone:')) ?? summary;
+      return `${line.trim()} | decoration: ${hot?.trim()}`;
     });
   } catch (e) {
     log(`harness error: ${e?.stack ?? e}`);

@@ -45,6 +45,21 @@ describe('parseTimingReport', () => {
     assert.deepEqual(r, { uri: 'file:///a.py', functions: [], hotLines: [], summary: '' });
   });
 
+  it('merges the entries of one line (one per function running it)', () => {
+    const r = parseTimingReport({
+      uri: 'file:///a.py',
+      hot_lines: [
+        { line: 4, self_s: 0.055, share: 0.58, qualname: 'doubled.<listcomp>' },
+        { line: 15, self_s: 0.037, share: 0.39 },
+        { line: 4, self_s: 0.0026, share: 0.03, qualname: 'doubled' },
+      ],
+    });
+    assert.ok(r);
+    assert.deepEqual(r.hotLines.map((h) => h.line), [4, 15]);
+    assert.ok(Math.abs(r.hotLines[0].selfS - 0.0576) < 1e-9);
+    assert.ok(Math.abs(r.hotLines[0].share - 0.61) < 1e-9);
+  });
+
   it('clamps shares and caps the number of hot lines', () => {
     const many = Array.from({ length: 100 }, (_, i) => ({ line: i, self_s: 0.001 * i, share: i === 0 ? 7 : 0.001 }));
     const r = parseTimingReport({ uri: 'file:///a.py', hot_lines: many });
@@ -70,7 +85,7 @@ describe('formatting', () => {
     assert.equal(heat(0.5), 'high');
     assert.equal(heat(0.1), 'medium');
     assert.equal(heat(0.05), 'low');
-    assert.equal(hotLineLabel({ line: 1, selfS: 0.412, share: 0.374 }), '⏱ 412 ms · 37% of run time');
+    assert.equal(hotLineLabel({ line: 1, selfS: 0.412, share: 0.374 }), '412 ms · 37% of run time');
   });
 });
 
