@@ -156,12 +156,13 @@ class TimingFeature(Feature):
         self._active: _ActiveRun | None = None
         self._shown: dict[str, _Shown] = {}
         self._samples: dict[str, str] = {}  # uri -> folder of the last run's argument samples
+        self._last: dict[str, TimingReport] = {}  # uri -> last report (kept across edits)
 
     # -- API for other features (rewrite verification) ------------------------------------------
     def last_report(self, uri: str) -> TimingReport | None:
-        """The latest report of a document (its ``samples_path`` holds the recorded calls)."""
-        shown = self._shown.get(uri)
-        return shown.report if shown is not None else None
+        """The latest report of a document, until it is closed or run again, edits or not (its
+        ``samples_path`` holds the recorded calls; line numbers may be stale after an edit)."""
+        return self._last.get(uri)
 
     # -- contract -------------------------------------------------------------------------------
     def commands(self) -> Mapping[str, CommandHandler]:
@@ -178,6 +179,7 @@ class TimingFeature(Feature):
 
     async def on_close(self, uri: str) -> None:
         self._shown.pop(uri, None)
+        self._last.pop(uri, None)
         self._drop_samples(uri)
 
     async def on_shutdown(self) -> None:
@@ -365,6 +367,7 @@ class TimingFeature(Feature):
         self._drop_samples(uri)
         if report.samples_path:
             self._samples[uri] = os.path.dirname(report.samples_path)
+        self._last[uri] = report
         summary = report.summary()
         self.server.log(f"hone: {path.name}: {report.render_text(text)}")
         doc = self.server.get_document(uri)
