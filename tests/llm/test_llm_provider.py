@@ -371,3 +371,25 @@ async def test_cancellation_closes_the_request(fake: FakeOpenAI) -> None:
 
 def test_llama_cpp_message_is_the_real_one() -> None:
     assert "json_schema" in LLAMA_CPP_JSON_SCHEMA_ERROR
+
+
+@pytest.mark.parametrize("url", ["not a url", "ftp://example.com/v1"])
+async def test_base_url_that_is_not_http(url: str) -> None:
+    p = Provider(LLMConfig(base_url=url, timeout_seconds=2.0), environ={}, sleep=_no_sleep)
+    with pytest.raises(ProviderError) as info:
+        await p.complete("s", "u")
+    assert info.value.kind is ErrorKind.UNREACHABLE
+    assert "not an http(s) URL" in info.value.message
+    await p.aclose()
+
+
+async def test_credentials_in_the_base_url_are_not_shown() -> None:
+    server = FakeOpenAI().start()
+    port = server.port
+    server.stop()
+    url = f"http://bob:hunter2secret@127.0.0.1:{port}/v1"
+    p = Provider(LLMConfig(base_url=url, timeout_seconds=2.0), environ={}, sleep=_no_sleep)
+    with pytest.raises(ProviderError) as info:
+        await p.complete("s", "u")
+    assert "hunter2secret" not in info.value.message and "bob" not in info.value.message
+    await p.aclose()

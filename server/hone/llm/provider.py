@@ -500,6 +500,11 @@ class Provider:
         except openai.APITimeoutError:
             raise self._timeout_error() from None
         except openai.APIConnectionError as exc:
+            if isinstance(exc.__cause__, httpx2.UnsupportedProtocol | httpx2.InvalidURL):
+                raise ProviderError(
+                    ErrorKind.UNREACHABLE,
+                    f"hone.llm.baseUrl ({cfg.display_url!r}) is not an http(s) URL",
+                ) from None
             if exc.__cause__ is None or isinstance(exc.__cause__, httpx2.ConnectError | OSError):
                 message = f"cannot reach the LLM endpoint {cfg.display_url}"
             else:  # connected, then the connection broke (e.g. a body cut off mid-way)
