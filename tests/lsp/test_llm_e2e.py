@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from lsprotocol import types as lsp
+from pygls.uris import from_fs_path
 
 from tests.llm.fake_openai import FakeOpenAI, RecordedRequest, Reply, finding
 from tests.lsp.conftest import HoneTestClient
@@ -128,6 +129,13 @@ async def test_save_shows_llm_findings_and_the_rewrite_applies(
     assert (d.range.start.line, d.range.end.line) == (2, 4)
     assert sorted(r.qualname or "" for r in fake.requests) == ["check", "dedupe"]
     assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in fake.requests)
+    caps = client.capabilities
+    pub = caps.text_document.publish_diagnostics if caps and caps.text_document else None
+    if pub is not None and pub.related_information:  # VS Code: explanation and diff shown
+        [related] = d.related_information or []
+        assert "+    return list(dict.fromkeys(items))" in related.message
+    else:
+        assert d.related_information is None
 
     # progress and status
     await client.wait_until(lambda: "idle" in statuses(client), what="hone/status idle")
@@ -145,7 +153,12 @@ async def test_save_shows_llm_findings_and_the_rewrite_applies(
 
     # the rewrite as a code action: a suggestion, never preferred, never in fix-all
     actions = await client.code_actions(uri, 2, 4, 2, 10)
-    [rewrite] = [a for a in actions if a.title == "Apply optimized rewrite (suggestion)"]
+    # (verification may already have added its verdict to the title: see test_verify_e2e.py)
+    [rewrite] = [
+        a
+        for a in actions
+        if a.title.startswith("Apply optimized rewrite") and a.title.endswith("(suggestion)")
+    ]
     assert not rewrite.is_preferred
     assert rewrite.kind == lsp.CodeActionKind.QuickFix
     fix_all = await client.code_actions(uri, 0, 0, 9, 0, only=["source.fixAll"])
@@ -298,3 +311,22 @@ async def test_user_can_cancel_from_the_progress_bar(
     # rules are unaffected
     await client.replace(uri, SRC + "\n")
     assert "HONE980" in {d.code for d in await client.diagnostics_of(uri)}
+
+
+@pytest.mark.hone_clients("neovim")
+async def test_on_change_trigger_and_turning_it_off(
+    client: HoneTestClient, workspace: Path, fake: FakeOpenAI
+) -> None:
+    configure(workspace, fake, trigger="onChange")
+    fake.respond_with(dedupe_reply)
+    uri = await client.open(workspace / "mod.py", SRC)
+    await client.diagnostics_of(uri)
+    await client.replace(uri, SRC + "\n\nX = 1\n")  # an edit, no save
+    await client.wait_diagnostics(uri, lambda ds: bool(llm_diagnostics(ds)))
+    assert {r.qualname for r in fake.requests} == {"dedupe", "check"}
+    # settings change: LLM off -> its findings go, the rules stay
+    configure(workspace, fake, trigger="off")
+    client.save(from_fs_path(str(workspace / "pyproject.toml")) or "")
+    diags = await client.wait_diagnostics(uri, lambda ds: not llm_diagnostics(ds))
+    assert "HONE980" in {d.code for d in diags}
+    await client.wait_until(lambda: statuses(client)[-1:] == ["off"], what="hone/status off")

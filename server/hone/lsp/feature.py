@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from lsprotocol import types as lsp
 
+    from hone.core.finding import Finding
     from hone.lsp.server import HoneLanguageServer
     from hone.lsp.state import DocumentState
 
@@ -94,6 +95,15 @@ class Feature:
         self, doc: DocumentState, range_: lsp.Range
     ) -> Sequence[lsp.InlayHint] | Awaitable[Sequence[lsp.InlayHint]]:
         return ()
+
+    def review_findings(
+        self, doc: DocumentState, source: str, findings: Sequence[Finding]
+    ) -> Sequence[Finding]:
+        """Look at (and possibly amend) findings a source is about to publish; keep it cheap.
+
+        Called by ``server.set_findings`` for every source; the default passes them through.
+        """
+        return findings
 
     def commands(self) -> Mapping[str, CommandHandler]:
         """``workspace/executeCommand`` names this feature serves (e.g. ``hone.runWithTiming``)."""

@@ -39,6 +39,7 @@ from hone.lsp.features.code_actions import CodeActionsFeature
 from hone.lsp.features.diagnostics import RulesFeature
 from hone.lsp.features.llm import LLMFeature
 from hone.lsp.features.timing import TimingFeature
+from hone.lsp.features.verification import VerificationFeature
 from hone.lsp.protocol import HoneProtocol
 from hone.lsp.state import DocumentState
 
@@ -55,6 +56,7 @@ FEATURE_CLASSES: list[type[Feature]] = [
     CodeActionsFeature,
     LLMFeature,
     TimingFeature,
+    VerificationFeature,
 ]
 
 
@@ -145,7 +147,13 @@ class HoneLanguageServer(LanguageServer):
         doc = self.documents.get(uri)
         if doc is None:
             return
-        self._findings.setdefault(uri, {})[source] = tuple(findings)
+        reviewed: Sequence[Finding] = tuple(findings)
+        for feature in self.features:  # e.g. verification re-titles or withdraws rewrites
+            try:
+                reviewed = feature.review_findings(doc, source, reviewed)
+            except Exception as exc:
+                self._feature_failed(feature, "review_findings", exc)
+        self._findings.setdefault(uri, {})[source] = tuple(reviewed)
         self._generation[uri] = self._generation.get(uri, 0) + 1
         self._findings_changed(doc)
 
