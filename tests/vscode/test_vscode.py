@@ -61,6 +61,13 @@ def doubled(data):
     return result
 
 
+def squares(data):
+    out = []
+    for x in data:
+        out.append(x * x)
+    return out
+
+
 def cheapest(prices):
     return sorted(prices)[0]
 
@@ -68,7 +75,7 @@ def cheapest(prices):
 def main():
     total = 0
     for _ in range(40):
-        total += sum(doubled(range(20000)))
+        total += sum(doubled(range(20000))) + len(squares(range(100)))
     print("total", total, "cheapest", cheapest([3, 1, 2]))
 
 
@@ -245,7 +252,9 @@ def _lsp_capabilities() -> tuple[dict[str, Any] | None, str]:
 def _expectations() -> dict[str, Any]:
     """What each E2E step checks (or why it is skipped), from the server and hone's own engine."""
     from hone.analysis.engine import analyse_text
+    from hone.analysis.fixes import fix_all
     from hone.core.finding import Safety
+    from hone.core.settings import Settings
     from hone.core.text import apply_edits
 
     caps, why_not = _lsp_capabilities()
@@ -254,6 +263,7 @@ def _expectations() -> dict[str, Any]:
         "status": {},
         "diagnostics": {},
         "quickfix": {},
+        "fixall": {},
         "settings": {},
         "timing": {},
     }
@@ -284,8 +294,19 @@ def _expectations() -> dict[str, Any]:
             expected=apply_edits(SAMPLE, list(f.fix.edits)),
             newText=f.fix.edits[0].new_text.strip().splitlines()[0],
         )
-    # A finding left after the quick fix, to switch off through a settings change.
-    after = steps["quickfix"].get("expected", SAMPLE)
+    # Fix all (safe) on what the quick fix left: hone's own fix_all says what the file becomes.
+    after_qf = steps["quickfix"].get("expected", SAMPLE)
+    kinds = (caps.get("codeActionProvider") or {}).get("codeActionKinds") or []
+    fixed = fix_all(after_qf, Settings()).text
+    new_lines = [ln.strip() for ln in fixed.splitlines() if ln not in after_qf.splitlines()]
+    if "source.fixAll.hone" not in kinds:
+        steps["fixall"]["skip"] = f"the server does not offer source.fixAll.hone yet ({kinds})"
+    elif "skip" in steps["quickfix"] or fixed == after_qf or not new_lines:
+        steps["fixall"]["skip"] = "no safe fix left in the sample after the quick fix"
+    else:
+        steps["fixall"].update(expected=fixed, newText=new_lines[0])
+    # A finding left after the fixes, to switch off through a settings change.
+    after = steps["fixall"].get("expected", after_qf)
     left = [f.code for f in analyse_text(after).findings]
     if left:
         steps["settings"]["code"] = left[0]
@@ -438,6 +459,10 @@ def test_e2e_problems_panel(e2e: dict[str, Any]) -> None:
 
 def test_e2e_quick_fix_saved_to_disk(e2e: dict[str, Any]) -> None:
     _step(e2e, "quick-fix")
+
+
+def test_e2e_fix_all_safe_saved_to_disk(e2e: dict[str, Any]) -> None:
+    _step(e2e, "fix-all")
 
 
 def test_e2e_setting_change_applies_without_reload(e2e: dict[str, Any]) -> None:

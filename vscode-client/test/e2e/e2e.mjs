@@ -286,6 +286,18 @@ async function main() {
       return `applied "${q.title}", file on disk matches hone's own fix`;
     });
 
+    await runStep('fix-all', config.steps.fixall, async () => {
+      const f = config.steps.fixall;
+      await openSample();
+      await page.locator(`${EDITOR_LINES} >> visible=true`).first().click();
+      await paletteCommand('hone: Fix all (safe)');
+      await waitFor('the safe fixes in the editor', async () => (await editorText()).includes(f.newText));
+      await paletteCommand('File: Save');
+      const path = join(workspace, sample);
+      await waitFor('the fixed file saved to disk', async () => readFileSync(path, 'utf8') === f.expected);
+      return `"hone: Fix all (safe)" applied; file on disk matches hone's fix_all`;
+    });
+
     await runStep('settings-change', config.steps.settings, async () => {
       const code = config.steps.settings.code;
       await page.keyboard.press('Escape');
