@@ -30,8 +30,11 @@ from typing import Any
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _BOOTSTRAP = os.path.abspath(__file__)
 _PROFILER_FILE = os.path.join(_HERE, "profiler.py")
-_dumps = json.dumps  # bound now: the user's program may monkeypatch json
+# bound now: the program may monkeypatch these (a test suite mocking open, say) while the
+# sampler writes snapshots from inside it
+_dumps = json.dumps
 _replace = os.replace
+_open = open
 
 INTERRUPT_SIGNAL = signal.SIGUSR1
 
@@ -49,7 +52,7 @@ def _load_profiler() -> ModuleType:
 
 def _write_json(path: str, data: dict[str, Any]) -> None:
     tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with _open(tmp, "w", encoding="utf-8") as fh:
         fh.write(_dumps(data))
     _replace(tmp, path)
 
@@ -328,6 +331,8 @@ class Run:
             float(cfg.get("interval_s", 0.001)),
             on_tick=self._snapshot,
             tick_every=float(cfg.get("snapshot_every_s", 1.0)),
+            slow_interval=float(cfg.get("slow_interval_s") or 0) or None,
+            fast_for=float(cfg.get("fast_sampling_s", 0.25)),
         )
         self.t0 = time.perf_counter()
         try:

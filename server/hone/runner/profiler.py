@@ -101,9 +101,16 @@ class Sampler:
         main_thread_id: int | None = None,
         on_tick: Callable[[], None] | None = None,
         tick_every: float = 1.0,
+        slow_interval: float | None = None,
+        fast_for: float = 0.25,
     ) -> None:
         self.user = user
+        # Every ``interval`` for the first ``fast_for`` seconds (short runs need the detail),
+        # then every ``slow_interval``: a long run has samples enough, and each one costs the
+        # program a few microseconds (more in a virtual machine, where a timer tick is dear).
         self.interval = interval
+        self.slow_interval = max(slow_interval or interval, interval)
+        self.fast_for = fast_for
         self.main_id = main_thread_id if main_thread_id is not None else threading.get_ident()
         self.on_tick = on_tick
         self.tick_every = tick_every
@@ -150,9 +157,13 @@ class Sampler:
         stop = self._stop.is_set
         last = self.started_at
         next_tick = last + self.tick_every
+        interval = self.interval
+        slow_at = last + self.fast_for
         while not stop():
-            sleep(self.interval)
+            sleep(interval)
             now = perf()
+            if now >= slow_at:
+                interval = self.slow_interval
             frame = frames().get(self.main_id)
             if frame is None:
                 break  # the main thread is gone
@@ -231,16 +242,19 @@ class _PosixTimer:
             event.sigev_notify = self.SIGEV_SIGNAL
         if libc.timer_create(self.CLOCK_MONOTONIC, ctypes.byref(event), ctypes.byref(self._timer)):
             raise OSError(ctypes.get_errno(), "timer_create failed")
-        ns = max(int(interval * 1e9), 100_000)
-        period = Timespec(ns // 1_000_000_000, ns % 1_000_000_000)
-        self._spec = Itimerspec(period, period)
+        self._timespec = Timespec
+        self._itimerspec = Itimerspec
         self._off = Itimerspec(Timespec(0, 0), Timespec(0, 0))
         self._ctypes = ctypes
         self._alive = True
+        self.interval = interval
 
-    def start(self) -> None:
-        byref = self._ctypes.byref
-        if self._libc.timer_settime(self._timer, 0, byref(self._spec), None):
+    def start(self, interval: float | None = None) -> None:
+        """(Re)arm the timer with a period of ``interval`` (default: the one given)."""
+        ns = max(int((interval or self.interval) * 1e9), 100_000)
+        period = self._timespec(ns // 1_000_000_000, ns % 1_000_000_000)
+        spec = self._itimerspec(period, period)
+        if self._libc.timer_settime(self._timer, 0, self._ctypes.byref(spec), None):
             raise OSError(self._ctypes.get_errno(), "timer_settime failed")
 
     def delete(self) -> None:
@@ -273,6 +287,7 @@ class SignalSampler(Sampler):
         signal.siginterrupt(self.signo, False)
         self.started_at = self._last = time.perf_counter()
         self._next_tick = self._last + self.tick_every
+        self._slow_at = self._last + self.fast_for if self.slow_interval > self.interval else None
         self._timer.start()
 
     def _handler(self, signum: int, frame: FrameType | None) -> None:
@@ -285,6 +300,10 @@ class SignalSampler(Sampler):
             now = time.perf_counter()
             self.sample(frame, now - self._last)
             self._last = now
+            if self._slow_at is not None and now >= self._slow_at:
+                self._slow_at = None
+                with contextlib.suppress(OSError):
+                    self._timer.start(self.slow_interval)
             if self.on_tick is not None and now >= self._next_tick:
                 self._next_tick = now + self.tick_every
                 with contextlib.suppress(Exception):
@@ -304,10 +323,18 @@ def make_sampler(
     interval: float,
     on_tick: Callable[[], None] | None = None,
     tick_every: float = 1.0,
+    slow_interval: float | None = None,
+    fast_for: float = 0.25,
 ) -> Sampler:
     """``mode``: "signal", "thread" or "auto" (the signal where the platform has it)."""
+    options: dict[str, Any] = {
+        "on_tick": on_tick,
+        "tick_every": tick_every,
+        "slow_interval": slow_interval,
+        "fast_for": fast_for,
+    }
     if mode in ("auto", "signal") and sys.platform.startswith("linux"):
-        sampler = SignalSampler(user, interval, on_tick=on_tick, tick_every=tick_every)
+        sampler = SignalSampler(user, interval, **options)
         try:
             sampler.start()
         except Exception:
@@ -316,7 +343,7 @@ def make_sampler(
         else:
             sampler.mode = "signal"
             return sampler
-    thread = Sampler(user, interval, on_tick=on_tick, tick_every=tick_every)
+    thread = Sampler(user, interval, **options)
     thread.start()
     return thread
 

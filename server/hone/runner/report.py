@@ -176,9 +176,10 @@ class TimingReport:
         if self.functions:
             how = "calls counted exactly" if self.call_counts else "no call counts"
             out.append("")
+            apart = self.sampled_s / self.sample_count * 1000 if self.sample_count else 0.0
             out.append(
-                f"Functions ({self.profile} profile, {self.sample_count} samples every "
-                f"~{self.sample_interval_s * 1000:.0f} ms, {how})"
+                f"Functions ({self.profile} profile, {self.sample_count} samples "
+                f"~{apart:.1f} ms apart, {how})"
             )
             out.append(f"  {'self':>9} {'%':>4}  {'total':>9} {'%':>4}  {'calls':>9}  function")
             for f in self.functions[:max_functions]:

@@ -60,7 +60,9 @@ class RunRequest:
     env: Mapping[str, str] | None = None  # base environment; None: os.environ
     instrument: bool = True  # argument samples (+ call counts): an AST rewrite of user code
     call_counts: bool = True  # exact call counts (a few tens of ns per call; off: a few ns)
-    sample_interval_s: float = 0.001
+    sample_interval_s: float = 0.001  # for the first fast_sampling_s seconds of the run,
+    slow_sample_interval_s: float = 0.005  # then this (each sample costs a few microseconds)
+    fast_sampling_s: float = 0.25
     sampler: str = "auto"  # "signal" (Linux: a timer signal to the main thread), "thread", "auto"
     samples_per_function: int = 3
     max_sample_bytes: int = 64 * 1024
@@ -358,6 +360,8 @@ async def _run(
         "samples_path": str(work / "samples.pkl"),
         "parent_pid": os.getpid(),
         "interval_s": request.sample_interval_s,
+        "slow_interval_s": request.slow_sample_interval_s,
+        "fast_sampling_s": request.fast_sampling_s,
         "sampler": request.sampler,
         "instrument": request.instrument,
         "call_counts": request.call_counts,
