@@ -318,8 +318,12 @@ class LLMAnalyzer:
         functions: Sequence[FunctionInfo] | None = None,
         progress: Callable[[int, int], None] | None = None,
         on_result: Callable[[], None] | None = None,
+        profile: Mapping[str, tuple[float, str]] | None = None,
     ) -> AnalysisReport:
         """Analyse the functions of ``text`` that need it; returns what happened.
+
+        ``profile`` (qualname -> (share of the run's time, description)) comes from the last
+        "run with timing": those functions are sent first, with the measurement in the prompt.
 
         ``force`` (the manual command) considers every function, not just changed ones (the
         disk cache still answers repeats; clear it for fresh answers).  ``on_result`` is called
@@ -363,8 +367,11 @@ class LLMAnalyzer:
             else:
                 todo.append(fn)
         if todo:
+            if profile:  # the code that actually took the time goes first
+                todo.sort(key=lambda f: -profile[f.qualname][0] if f.qualname in profile else 0.0)
+            measured = {q: d for q, (_, d) in (profile or {}).items()}
             # Parsing the module and building (redacting) prompts is CPU work: off the loop.
-            built = await asyncio.to_thread(_build_prompts, text, todo)
+            built = await asyncio.to_thread(_build_prompts, text, todo, measured)
             if built is None:
                 return report
             context, prompts = built
@@ -935,13 +942,15 @@ def _parse_and_index(text: str) -> list[FunctionInfo] | None:
 
 
 def _build_prompts(
-    text: str, functions: Sequence[FunctionInfo]
+    text: str, functions: Sequence[FunctionInfo], measured: Mapping[str, str] | None = None
 ) -> tuple[ModuleContext, list[FunctionPrompt]] | None:
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return None
     context = build_module_context(tree)
+    if measured:
+        context.profile.update(measured)
     return context, [build_prompt(fn, context) for fn in functions]
 
 

@@ -60,6 +60,8 @@ class ModuleContext:
     # 0-based def line -> (class header text, {method name -> signature}) for methods
     methods: dict[int, tuple[str, dict[str, str]]] = field(default_factory=dict)
     nodes: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
+    # qualname -> what the last "run with timing" measured (profile-guided analysis)
+    profile: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +220,9 @@ def _function_sections(fn: FunctionInfo, ctx: ModuleContext) -> list[str]:
             ]
         if used:
             sections.append("# Signatures of names it uses\n" + "\n".join(used))
+    measured = ctx.profile.get(fn.qualname)
+    if measured:
+        sections.append("# Measured in the program's last timed run\n" + measured)
     sections.append("# Function source (numbered lines)\n" + number_lines(fn.text))
     return sections
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from hone.core.finding import Finding
     from hone.lsp.server import HoneLanguageServer
     from hone.lsp.state import DocumentState
+    from hone.runner.report import TimingReport
 
 CommandHandler = Callable[[Sequence[Any]], Awaitable[Any]]
 
@@ -64,6 +65,9 @@ class Feature:
     async def on_save(self, doc: DocumentState) -> None: ...
 
     async def on_close(self, uri: str) -> None: ...
+
+    async def on_timing_report(self, doc: DocumentState, report: TimingReport) -> None:
+        """A "run with timing" of ``doc`` finished (``report`` matches ``doc.version``)."""
 
     # -- requests ------------------------------------------------------------------------
     # These may also be ``async def`` (return an awaitable of the sequence).  The server only

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from hone.llm.provider import LLMConfig
     from hone.lsp.server import HoneLanguageServer
     from hone.lsp.state import DocumentState
+    from hone.runner.report import TimingReport
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +175,17 @@ class LLMFeature(Feature):
         if self._trigger(doc) in ("onSave", "onChange") and is_python(doc):
             self._start_when_quiet(doc, ON_SAVE_DELAY_S)
 
+    async def on_timing_report(self, doc: DocumentState, report: TimingReport) -> None:
+        """Profile-guided: after a timed run, the functions that took the time are sent first,
+        with what was measured in their prompt (a new prompt, so they are asked again)."""
+        if self._trigger(doc) == "off" or not is_python(doc) or doc.path is None:
+            return
+        if not self._config(doc).configured:
+            return
+        hot = hot_functions(report, str(doc.path))
+        if hot:
+            self.start(doc, profile=hot)
+
     async def on_close(self, uri: str) -> None:
         for tasks in (self._tasks, self._timers):
             task = tasks.pop(uri, None)
@@ -209,7 +221,13 @@ class LLMFeature(Feature):
             await self._analyzer.aclose()
 
     # -- analysis ---------------------------------------------------------------------------
-    def start(self, doc: DocumentState, *, force: bool = False) -> asyncio.Task[Any] | None:
+    def start(
+        self,
+        doc: DocumentState,
+        *,
+        force: bool = False,
+        profile: Mapping[str, tuple[float, str]] | None = None,
+    ) -> asyncio.Task[Any] | None:
         """(Re)start the LLM analysis of ``doc``; superseded saves are cancelled."""
         if not is_python(doc):
             return None
@@ -219,11 +237,16 @@ class LLMFeature(Feature):
         previous = self._tasks.pop(doc.uri, None)
         if previous is not None:
             previous.cancel()  # shared per-function requests survive unless their text changed
-        task = self.server.spawn(self._run(doc, force), f"llm {doc.uri}")
+        task = self.server.spawn(self._run(doc, force, profile), f"llm {doc.uri}")
         self._tasks[doc.uri] = task
         return task
 
-    async def _run(self, doc: DocumentState, force: bool) -> AnalysisReport | None:
+    async def _run(
+        self,
+        doc: DocumentState,
+        force: bool,
+        profile: Mapping[str, tuple[float, str]] | None = None,
+    ) -> AnalysisReport | None:
         uri = doc.uri
         config = self._config(doc)
         # Use the rule analysis' function index when it is current (it usually is by now).
@@ -232,6 +255,10 @@ class LLMFeature(Feature):
             return None
         version, text = doc.version, doc.text
         functions = self._functions(doc)
+        if profile and functions is not None:
+            # only the measured functions, asked again now that their cost is known
+            functions = [f for f in functions if f.qualname in profile]
+            force = True
         progress = _Progress(self, uri) if config.configured else None
         try:
             report = await self.analyzer.analyse(
@@ -244,6 +271,7 @@ class LLMFeature(Feature):
                 functions=functions,
                 progress=progress.update if progress else None,
                 on_result=lambda: self._show(uri),
+                profile=profile,
             )
         finally:
             if progress is not None:
@@ -412,3 +440,25 @@ class _Progress:
         if task is not None and task.done() and not task.cancelled() and task.result():
             server.work_done_progress.end(self.token, lsp.WorkDoneProgressEnd())
         # a begin still in flight sees ``_ended`` and closes the bar itself
+
+
+HOT_SHARE = 0.05  # a function under 5 % of the run's time is not worth a profile-guided request
+HOT_MAX = 5
+
+
+def hot_functions(report: TimingReport, path: str) -> dict[str, tuple[float, str]]:
+    """qualname -> (share, what was measured) for the run's hottest functions in ``path``."""
+    # ranked by time in the function's own code: a caller of a hot function (main) is not the
+    # code to rewrite
+    out: dict[str, tuple[float, str]] = {}
+    ranked = sorted(report.functions_in(path), key=lambda f: -f.share)
+    for f in ranked[:HOT_MAX]:
+        if f.share < HOT_SHARE or f.qualname == "<module>":
+            continue
+        calls = f" over {f.calls} calls" if f.calls else ""
+        out[f.qualname] = (
+            f.share,
+            f"{f.share:.0%} of the program's run time is spent in its own code ({f.self_s:.3f} s"
+            f"{calls}; {f.cum_s:.3f} s including callees). Prioritise what makes it slow.",
+        )
+    return out

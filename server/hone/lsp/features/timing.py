@@ -404,6 +404,8 @@ class TimingFeature(Feature):
             self._shown[uri] = shown
             self.server.set_findings(uri, SOURCE, self._findings(doc, report))
             self._refresh_lenses()
+            # profile-guided: e.g. the LLM looks at the functions that took the time first
+            self.server.spawn(self.server.dispatch("on_timing_report", doc, report))
         self.server.notify(
             "hone/timingReport",
             {
