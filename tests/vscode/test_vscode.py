@@ -84,6 +84,26 @@ if __name__ == "__main__":
 '''
 
 
+E2E_API_KEY = "sk-hone-e2e-0123456789abcdef"  # typed into "hone: Set LLM API key"
+LLM_MESSAGE = "E2E LLM review"
+
+
+def _fake_llm() -> Any:
+    """hone's scripted OpenAI-compatible server (tests/llm/fake_openai.py), one finding a function."""
+    from tests.llm.fake_openai import FakeOpenAI, Reply, finding
+
+    fake = FakeOpenAI()
+    fake.respond_with(
+        lambda req: Reply.findings(
+            [
+                finding(f"{LLM_MESSAGE} of {q}", function=q, start_line=1, explanation=None)
+                for q in req.qualnames
+            ]
+        )
+    )
+    return fake.start()
+
+
 def _required() -> bool:
     return os.environ.get("CI") == "true" or os.environ.get("HONE_REQUIRE_VSCODE") == "1"
 
@@ -266,6 +286,7 @@ def _expectations() -> dict[str, Any]:
         "fixall": {},
         "settings": {},
         "timing": {},
+        "llm": {},
     }
     if caps is None:
         for spec in steps.values():
@@ -313,6 +334,12 @@ def _expectations() -> dict[str, Any]:
     else:
         steps["settings"]["skip"] = "no finding left in the sample to switch off"
     commands = (caps.get("executeCommandProvider") or {}).get("commands") or []
+    if "hone.analyseFileWithLLM" not in commands:
+        steps["llm"]["skip"] = (
+            f"the server does not offer hone.analyseFileWithLLM yet (commands: {commands})"
+        )
+    else:
+        steps["llm"].update(apiKey=E2E_API_KEY, message=LLM_MESSAGE)
     if "hone.runWithTiming" not in commands:
         steps["timing"]["skip"] = (
             "the server does not offer the hone.runWithTiming command yet "
@@ -354,6 +381,7 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         )
     package_s = time.monotonic() - started
 
+    fake = _fake_llm()
     work = tmp_path_factory.mktemp("vscode-e2e")
     workspace = work / "workspace"
     workspace.mkdir()
@@ -390,11 +418,18 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "editor.autoClosingQuotes": "never",
             "editor.autoIndent": "none",
             "editor.formatOnType": False,
+            # LLM analysis only on demand, against the scripted local endpoint
+            "hone.llm.baseUrl": fake.base_url,
+            "hone.llm.model": "e2e-model",
+            "hone.llm.trigger": "manual",
         },
     }
     config_path = work / "config.json"
     config_path.write_text(json.dumps(config, indent=2), encoding="utf-8")
 
+    # the key must come from SecretStorage only; the LLM cache must start empty
+    env.pop("OPENAI_API_KEY", None)
+    env["XDG_CACHE_HOME"] = str(work / "xdg-cache")
     proc = subprocess.Popen(
         [str(NODE24 / "bin" / "node"), str(CLIENT / "test" / "e2e" / "e2e.mjs"), str(config_path)],
         cwd=CLIENT,
@@ -421,6 +456,11 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         results = {"steps": []}
     results["output"] = output
     results["package_s"] = package_s
+    results["llm_requests"] = [dict(r.headers) for r in fake.requests]
+    results["user_settings"] = (work / "user-data" / "User" / "settings.json").read_text(
+        encoding="utf-8", errors="replace"
+    )
+    fake.stop()
     print(
         f"VS Code E2E: package {package_s:.0f}s, UI run {results.get('seconds', 0):.0f}s; screenshots in {ARTIFACTS}"
     )
@@ -471,3 +511,16 @@ def test_e2e_setting_change_applies_without_reload(e2e: dict[str, Any]) -> None:
 
 def test_e2e_run_with_timing(e2e: dict[str, Any]) -> None:
     _step(e2e, "run-with-timing")
+
+
+def test_e2e_llm_analysis(e2e: dict[str, Any]) -> None:
+    _step(e2e, "llm")
+
+
+def test_e2e_llm_key_from_secret_storage(e2e: dict[str, Any]) -> None:
+    """The key typed into "hone: Set LLM API key" reaches the endpoint and no settings file."""
+    _step(e2e, "llm")
+    requests = e2e["llm_requests"]
+    assert requests, "the LLM endpoint received no request"
+    assert {h.get("authorization") for h in requests} == {f"Bearer {E2E_API_KEY}"}
+    assert E2E_API_KEY not in e2e["user_settings"]

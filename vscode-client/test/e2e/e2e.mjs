@@ -342,6 +342,30 @@ async function main() {
       const line = summary.split('\n').find((l) => l.startsWith('hone:')) ?? summary;
       return `${line.trim()} | decoration: ${hot?.trim()}`;
     });
+    await runStep('llm', config.steps.llm, async () => {
+      const l = config.steps.llm;
+      const starts = () =>
+        findLogs(join(config.workDir, 'user-data'))
+          .flatMap((p) => readFileSync(p, 'utf8').split('\n'))
+          .filter((line) => /server started/.test(line)).length;
+      const before = starts();
+      // The key goes through VS Code's secret storage; the extension restarts the server with it.
+      await paletteCommand('hone: Set LLM API key');
+      // (the extension's password box, not the palette's input it replaces)
+      const input = page.locator('.quick-input-widget input[type="password"]');
+      await input.waitFor({ state: 'visible', timeout: WAIT });
+      await input.fill(l.apiKey);
+      await waitFor('the key in the password box', async () => (await input.inputValue()) === l.apiKey);
+      await page.keyboard.press('Enter');
+      await waitFor('the server restarted with the key', async () => starts() > before);
+      await openSample();
+      await page.locator(`${EDITOR_LINES} >> visible=true`).first().click();
+      await paletteCommand('hone: Analyse file with LLM');
+      await page.keyboard.press('Control+Shift+M');
+      const row = page.locator('.markers-panel .monaco-list-row', { hasText: l.message }).first();
+      await waitFor(`an "${l.message}" row in the Problems panel`, () => row.isVisible());
+      return (await row.innerText()).replace(/\s+/g, ' ').trim();
+    });
   } catch (e) {
     log(`harness error: ${e?.stack ?? e}`);
     results.push({ name: 'harness', status: 'failed', detail: String(e?.stack ?? e) });
