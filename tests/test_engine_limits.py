@@ -26,3 +26,16 @@ def test_null_bytes_are_a_syntax_finding() -> None:
     analysis = analyse_text("x = 1\0\n")
     assert analysis.syntax_error is not None
     assert analysis.syntax_error.code == SYNTAX_CODE
+
+
+def test_a_parenthesised_node_rebuilt_by_a_fix_does_not_double_its_parentheses() -> None:
+    import libcst as cst
+
+    from hone.analysis.engine import _without_outer_parens
+
+    old = cst.parse_expression("(a == None)")
+    new = old.with_changes(comparisons=[cst.ComparisonTarget(cst.Is(), cst.Name("None"))])
+    fixed = _without_outer_parens(old, None, new)
+    assert cst.Module([]).code_for_node(fixed) == "a is None"
+    inner = cst.parse_expression("a")
+    assert _without_outer_parens(old, None, inner) is inner  # nothing to strip

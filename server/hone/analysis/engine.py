@@ -314,7 +314,24 @@ def _replacement_text(
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         first, *rest = code.split("\n")
         return "\n".join([first, *(indent + r if r.strip() else r for r in rest)])
-    return ctx.code(rep.new)
+    return ctx.code(_without_outer_parens(rep.start, rep.end, rep.new))
+
+
+def _without_outer_parens(
+    start: cst.CSTNode, end: cst.CSTNode | None, new: cst.CSTNode
+) -> cst.CSTNode:
+    """A node's position excludes its own parentheses but its code includes them: when the
+    replaced node is parenthesised, those parentheses stay in the document, so the new node
+    (often ``start.with_changes(...)``) must not bring the same ones again."""
+    if end not in (None, start):
+        return new
+    old_l: Sequence[cst.LeftParen] = getattr(start, "lpar", ())
+    new_l: Sequence[cst.LeftParen] = getattr(new, "lpar", ())
+    new_r: Sequence[cst.RightParen] = getattr(new, "rpar", ())
+    n = min(len(old_l), len(new_l), len(new_r))
+    if n == 0:
+        return new
+    return new.with_changes(lpar=tuple(new_l)[n:], rpar=tuple(new_r)[: len(new_r) - n])
 
 
 # -- filtering --------------------------------------------------------------------------------
