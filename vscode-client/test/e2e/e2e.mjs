@@ -339,8 +339,14 @@ async function main() {
         (await toast.allInnerTexts()).find((t) => !/running/i.test(t)),
       );
       const hot = (await editorText()).split('\n').find((l) => l.includes('of run time'));
+      await page.screenshot({ path: join(config.artifacts, `${String(step).padStart(2, '0')}-run-with-timing-report.png`) });
+      // An edit makes the line numbers lie: the hot-line labels must go.
+      await page.locator(`${EDITOR_LINES} >> visible=true`).first().click();
+      await page.keyboard.press('Control+End');
+      await page.keyboard.insertText('\n# edited\n');
+      await waitFor('the hot-line labels cleared by the edit', async () => !(await editorText()).includes('of run time'));
       const line = summary.split('\n').find((l) => l.startsWith('hone:')) ?? summary;
-      return `${line.trim()} | decoration: ${hot?.trim()}`;
+      return `${line.trim()} | decoration: ${hot?.trim()} | cleared by an edit`;
     });
     await runStep('llm', config.steps.llm, async () => {
       const l = config.steps.llm;
