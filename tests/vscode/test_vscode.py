@@ -16,6 +16,7 @@ yet (decided from the server's own ``initialize`` answer) are skipped with that 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -362,6 +363,16 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         if not tool.exists():
             _missing_tool(f"{what} is not installed ({tool})")
 
+    # Packaging writes bundled/, dist/ and e2e-artifacts/ in the work tree: two test runs on one
+    # machine (several developers' suites) take turns instead of racing.
+    lock_path = CLIENT / "build" / "e2e.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield _run_e2e(tmp_path_factory)
+
+
+def _run_e2e(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     started = time.monotonic()
     env = _env()
     env["HONE_BUNDLE_PYTHON"] = sys.executable
@@ -450,6 +461,7 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
     (ARTIFACTS / "e2e-output.txt").write_text(output, encoding="utf-8")
+    results: dict[str, Any]
     try:
         results = json.loads((work / "results.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -468,7 +480,7 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     print(
         f"VS Code E2E: package {package_s:.0f}s, UI run {results.get('seconds', 0):.0f}s; screenshots in {ARTIFACTS}"
     )
-    yield results
+    return results
 
 
 def _step(e2e: dict[str, Any], name: str) -> None:
