@@ -137,14 +137,16 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _npm(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def _npm(
+    *args: str, timeout: float = 300, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     npm = shutil.which("npm")
     if not npm:
         _missing_tool("npm is not installed")
     return subprocess.run(
         [str(npm), *args],
         cwd=CLIENT,
-        env=_env(),
+        env={**_env(), **(extra_env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -191,7 +193,7 @@ def test_extension_unit_tests() -> None:
     _need_node_modules()
     typecheck = _npm("run", "typecheck")
     assert typecheck.returncode == 0, typecheck.stdout + typecheck.stderr
-    proc = _npm("test")
+    proc = _npm("test", extra_env={"HONE_TEST_PYTHON": sys.executable})
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     # node:test's closing lines: "# pass N" (TAP, Node 20) or "\u2139 pass N" (spec, Node 24)

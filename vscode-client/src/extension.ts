@@ -77,7 +77,7 @@ class Hone implements vscode.Disposable {
       this.disposables.push(vscode.commands.registerCommand(id, fn));
     };
     cmd('hone.cmd.runWithTiming', () => this.runWithTiming());
-    cmd('hone.cmd.cancelRun', () => this.serverCommand('hone.cancelRun', {}));
+    cmd('hone.cmd.cancelRun', () => this.cancelRun());
     cmd('hone.cmd.analyseFileWithLLM', () => this.analyseWithLLM());
     cmd('hone.cmd.fixAll', () => this.fixAll());
     cmd('hone.cmd.restart', () => this.restart());
@@ -333,14 +333,14 @@ class Hone implements vscode.Disposable {
 
   // -- commands -----------------------------------------------------------------------------
 
-  private async serverCommand(command: string, args: Record<string, unknown>): Promise<unknown> {
+  private async serverCommand(command: string, args?: Record<string, unknown>): Promise<unknown> {
     const client = this.client;
     if (!client || !client.isRunning()) {
       void this.showError('hone: the server is not running (see the output).');
       return undefined;
     }
     try {
-      return await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [args] });
+      return await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args ? [args] : [] });
     } catch (e) {
       const msg = e instanceof ResponseError || e instanceof Error ? e.message : String(e);
       this.output.error(`${command} failed: ${msg}`);
@@ -393,9 +393,20 @@ class Hone implements vscode.Disposable {
   }
 
   private async clearLLMCache(): Promise<void> {
-    const result = await this.serverCommand('hone.clearLLMCache', {});
+    const result = await this.serverCommand('hone.clearLLMCache');
     if (result !== undefined) {
-      void vscode.window.showInformationMessage('hone: LLM cache cleared.');
+      const removed = (result as { removed?: unknown } | null)?.removed;
+      void vscode.window.showInformationMessage(
+        `hone: LLM cache cleared${typeof removed === 'number' ? ` (${removed} entries)` : ''}.`,
+      );
+    }
+  }
+
+  private async cancelRun(): Promise<void> {
+    const result = await this.serverCommand('hone.cancelRun');
+    const message = (result as { message?: unknown } | null)?.message;
+    if (typeof message === 'string' && message) {
+      void vscode.window.showInformationMessage(`hone: ${message}`);
     }
   }
 

@@ -121,6 +121,19 @@ const SOURCE_NAMES: Record<ServerSource, string> = {
   system: 'PATH',
 };
 
+/**
+ * Starts the bundled server without PYTHONPATH: an environment variable would be inherited by the
+ * programs hone runs ("Run with timing", verification) and put hone's dependencies ahead of the
+ * user's own.  `-P` keeps the working directory off sys.path.
+ */
+export const BUNDLED_LAUNCHER =
+  'import sys; sys.path.insert(0, sys.argv.pop(1)); sys.argv[0] = "hone"; ' +
+  'from hone.cli.main import main; sys.exit(main(["serve"]))';
+
+export function bundledArgs(libs: string): string[] {
+  return ['-P', '-c', BUNDLED_LAUNCHER, libs];
+}
+
 export async function planServer(inputs: PlanInputs, probe: Probe): Promise<PlanResult> {
   const warnings: string[] = [];
   const { settings } = inputs;
@@ -202,8 +215,8 @@ export async function planServer(inputs: PlanInputs, probe: Probe): Promise<Plan
           warnings,
           plan: {
             command: python,
-            args: ['-P', '-m', 'hone', 'serve'],
-            env: { PYTHONPATH: inputs.bundledLibs, PYTHONNOUSERSITE: '1' },
+            args: bundledArgs(inputs.bundledLibs),
+            env: {},
             source: c.source,
             bundled: true,
             python,

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { type PlanInputs, type ProbeResult, parseProbeOutput, planServer } from '../../src/interpreter';
+import { type PlanInputs, type ProbeResult, bundledArgs, parseProbeOutput, planServer } from '../../src/interpreter';
 import type { ClientSettings } from '../../src/settings';
 
 const defaults: ClientSettings = { path: '', interpreter: '', importStrategy: 'fromEnvironment' };
@@ -61,7 +61,10 @@ describe('planServer', () => {
     const r = await planServer(inputs({ pythonExtension: '/venv/bin/python', bundledLibs: '/ext/bundled/libs' }), probe);
     assert.ok(r.ok);
     assert.equal(r.plan.bundled, true);
-    assert.equal(r.plan.env.PYTHONPATH, '/ext/bundled/libs');
+    // no PYTHONPATH: the programs the server runs must not inherit hone's dependencies
+    assert.deepEqual(r.plan.env, {});
+    assert.deepEqual(r.plan.args, bundledArgs('/ext/bundled/libs'));
+    assert.equal(r.plan.args.at(-1), '/ext/bundled/libs');
     assert.deepEqual(calls, ['/venv/bin/python', '/venv/bin/python+bundle']);
   });
 
@@ -124,6 +127,29 @@ describe('planServer', () => {
       assert.match(r.error, /cannot run python3 \(from PATH\): not found/);
       assert.match(r.error, /Python 2\.7\.18 at python \(from PATH\) is too old/);
     }
+  });
+});
+
+describe('bundled launcher', () => {
+  it('starts hone serve from the given folder with a real Python', { skip: !process.env.HONE_TEST_PYTHON && 'set HONE_TEST_PYTHON' }, () => {
+    // The launcher run against a stand-in hone package that prints what it was started with.
+    const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+    const { mkdtempSync, mkdirSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
+    const { join } = require('node:path') as typeof import('node:path');
+    const os = require('node:os') as typeof import('node:os');
+    const libs = mkdtempSync(join(os.tmpdir(), 'hone-launcher-'));
+    mkdirSync(join(libs, 'hone', 'cli'), { recursive: true });
+    writeFileSync(join(libs, 'hone', '__init__.py'), '');
+    writeFileSync(join(libs, 'hone', 'cli', '__init__.py'), '');
+    writeFileSync(
+      join(libs, 'hone', 'cli', 'main.py'),
+      'import os, sys\ndef main(argv):\n    print(argv, sys.argv, sys.path[0], os.environ.get("PYTHONPATH"))\n    return 0\n',
+    );
+    const out = execFileSync(process.env.HONE_TEST_PYTHON as string, bundledArgs(libs), {
+      env: { PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+    });
+    assert.equal(out.trim(), `['serve'] ['hone'] ${libs} None`);
   });
 });
 
