@@ -178,7 +178,9 @@ class LLMFeature(Feature):
     async def on_timing_report(self, doc: DocumentState, report: TimingReport) -> None:
         """Profile-guided: after a timed run, the functions that took the time are sent first,
         with what was measured in their prompt (a new prompt, so they are asked again)."""
-        if self._trigger(doc) == "off" or not is_python(doc) or doc.path is None:
+        if self._trigger(doc) not in ("onSave", "onChange") or not is_python(doc):
+            return  # "manual" means only the user's command sends anything
+        if doc.path is None:
             return
         if not self._config(doc).configured:
             return
