@@ -311,6 +311,29 @@ def bench_one(name: str, label: str, text: str, n_edits: int, workdir: Path) -> 
     return fig
 
 
+INIT_SPAWNS = 7
+
+
+def initialize_median(name: str, workdir: Path) -> float:
+    """Median spawn -> initialize response over several fresh processes (start-up is noisy)."""
+    argv = server_argv(name)
+    if argv is None:
+        return 0.0
+    times = []
+    for _ in range(INIT_SPAWNS):
+        proc = LspProcess(argv, cwd=str(workdir))
+        try:
+            proc.request(
+                "initialize",
+                {"processId": None, "rootUri": workdir.as_uri(), "capabilities": CAPS},
+            )
+            times.append((time.perf_counter() - proc.t_spawn) * 1000)
+            proc.notify("initialized", {})
+        finally:
+            proc.close()
+    return statistics.median(times)
+
+
 def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x" if a and b else "n/a"
 
@@ -324,6 +347,11 @@ def main() -> int:
     servers = args.only.split(",")
     results: list[Figures] = []
     with tempfile.TemporaryDirectory() as tmp:
+        print(f"initialize (median of {INIT_SPAWNS} fresh processes):")
+        init = {name: initialize_median(name, Path(tmp)) for name in servers}
+        for name, ms in init.items():
+            versus = f"   hone/{name} {ratio(init['hone'], ms)}" if "hone" in init else ""
+            print(f"  {name:6} {ms:6.0f} ms" + ("" if name == "hone" else versus))
         for label, text in files().items():
             print(f"\n== {label}: {text.count(chr(10)) + 1} lines")
             for name in servers:
@@ -349,8 +377,7 @@ def main() -> int:
             if hone:
                 for peer in (f for f in results if f.file == label and f.server != "hone"):
                     print(
-                        f"  hone/{peer.server}: init {ratio(hone.initialize_ms, peer.initialize_ms)}, "
-                        f"open {ratio(hone.open_ms, peer.open_ms)}, "
+                        f"  hone/{peer.server}: open {ratio(hone.open_ms, peer.open_ms)}, "
                         f"edit median {ratio(hone.edit_median_ms, peer.edit_median_ms)}, "
                         f"p95 {ratio(hone.edit_p95_ms, peer.edit_p95_ms)}, "
                         f"codeAction {ratio(hone.code_action_ms, peer.code_action_ms)}, "

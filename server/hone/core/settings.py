@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import builtins
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +50,7 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "diagnostics.debounceMs",
         "int",
-        40,
+        25,
         "Delay after the last keystroke before re-analysing, in milliseconds.",
         minimum=0,
         maximum=5000,
@@ -307,6 +306,8 @@ def find_pyproject(start: Path, stop: Path | None = None) -> Path | None:
 
 def read_pyproject_settings(path: Path) -> tuple[dict[str, Any] | None, list[SettingsProblem]]:
     """``[tool.hone]`` of a pyproject.toml, or a problem when the file cannot be read."""
+    import tomllib  # lazily: start-up imports stay light
+
     layer = f"pyproject.toml ({path})"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -8,7 +8,6 @@ a :class:`~hone.core.text.TextDocumentLines` of the exact text the finding refer
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -274,6 +273,8 @@ def diff_edits(old: str, new: str, lines: TextDocumentLines, enc: Encoding) -> l
     new_off = [0]
     for ln in new_lines:
         new_off.append(new_off[-1] + len(ln))
+    import difflib  # lazily: only fix-all needs it, start-up imports stay light
+
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     edits: list[Edit] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():

@@ -35,7 +35,6 @@ import itertools
 import logging
 import os
 import re
-import shutil
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -526,6 +525,8 @@ class TimingFeature(Feature):
     def _drop_samples(self, uri: str) -> None:
         folder = self._samples.pop(uri, None)
         if folder:
+            import shutil  # lazily: start-up imports stay light
+
             shutil.rmtree(folder, ignore_errors=True)
 
 

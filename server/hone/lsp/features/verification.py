@@ -19,7 +19,6 @@ sandboxes.  Arguments recorded by the last "run with timing" of the document are
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -208,6 +207,8 @@ def _rewrite_function(fn: FunctionInfo, edits: Sequence[Edit]) -> str | None:
 
 
 def _key(fn: FunctionInfo, rewritten: str, recorded: Sequence[str]) -> str:
+    import hashlib
+
     h = hashlib.sha256()
     for part in (fn.qualname, fn.text, rewritten, *recorded):
         h.update(part.encode("utf-8", "surrogatepass"))
