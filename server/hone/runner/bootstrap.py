@@ -332,7 +332,7 @@ class Run:
             on_tick=self._snapshot,
             tick_every=float(cfg.get("snapshot_every_s", 1.0)),
             slow_interval=float(cfg.get("slow_interval_s") or 0) or None,
-            fast_for=float(cfg.get("fast_sampling_s", 0.25)),
+            fast_for=float(cfg.get("fast_sampling_s", 0.1)),
         )
         self.t0 = time.perf_counter()
         try:

@@ -102,12 +102,12 @@ class Sampler:
         on_tick: Callable[[], None] | None = None,
         tick_every: float = 1.0,
         slow_interval: float | None = None,
-        fast_for: float = 0.25,
+        fast_for: float = 0.1,
     ) -> None:
         self.user = user
         # Every ``interval`` for the first ``fast_for`` seconds (short runs need the detail),
         # then every ``slow_interval``: a long run has samples enough, and each one costs the
-        # program a few microseconds (more in a virtual machine, where a timer tick is dear).
+        # program a few microseconds on bare metal, up to ~150 us in a small virtual machine.
         self.interval = interval
         self.slow_interval = max(slow_interval or interval, interval)
         self.fast_for = fast_for
@@ -324,7 +324,7 @@ def make_sampler(
     on_tick: Callable[[], None] | None = None,
     tick_every: float = 1.0,
     slow_interval: float | None = None,
-    fast_for: float = 0.25,
+    fast_for: float = 0.1,
 ) -> Sampler:
     """``mode``: "signal", "thread" or "auto" (the signal where the platform has it)."""
     options: dict[str, Any] = {

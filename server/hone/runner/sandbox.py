@@ -60,9 +60,11 @@ class RunRequest:
     env: Mapping[str, str] | None = None  # base environment; None: os.environ
     instrument: bool = True  # argument samples (+ call counts): an AST rewrite of user code
     call_counts: bool = True  # exact call counts (a few tens of ns per call; off: a few ns)
-    sample_interval_s: float = 0.001  # for the first fast_sampling_s seconds of the run,
-    slow_sample_interval_s: float = 0.005  # then this (each sample costs a few microseconds)
-    fast_sampling_s: float = 0.25
+    # every sample_interval_s for the first fast_sampling_s seconds of the run, then every
+    # slow_sample_interval_s: a timer tick costs the program 5-150 us (bare metal - small VM)
+    sample_interval_s: float = 0.001
+    slow_sample_interval_s: float = 0.01
+    fast_sampling_s: float = 0.1
     sampler: str = "auto"  # "signal" (Linux: a timer signal to the main thread), "thread", "auto"
     samples_per_function: int = 3
     max_sample_bytes: int = 64 * 1024
