@@ -444,3 +444,17 @@ def test_wall_clock_time_is_charged_to_waiting_and_computing_alike(
     for name in ("compute", "sleep", "wait_for_child"):
         # each took a third of the run (0.4 s of wall time, whatever the CPU did meanwhile)
         assert 0.15 < by_name[name].cum_share < 0.5, (name, report.render_text())
+
+
+def test_modules_named_like_hone_s_own_do_not_break_the_run(write: Write, run: Run) -> None:
+    for name in ("ast", "traceback", "pickle", "inspect", "reprlib", "linecache"):
+        write("raise SystemExit('hone imported the program folder ' + __name__)\n", f"{name}.py")
+    path = write(
+        "def f(x):\n    return x\n\n\ndef g():\n    return f(1)\n\n\nraise ValueError(g())\n"
+    )
+    report = run(path)
+    assert report.exception is not None and report.exception.type == "ValueError", report.stderr
+    assert report.exception.file_line == 9
+    assert any(f.qualname == "f" and f.samples for f in report.functions)
+    library = write("def g():\n    return 1\n", "library.py")
+    assert run(library, function="g").return_repr == "1"

@@ -25,7 +25,10 @@ import signal
 import sys
 import time
 from types import FrameType, ModuleType, TracebackType
-from typing import Any
+
+TYPE_CHECKING = False  # ``typing`` costs the child milliseconds of start-up: annotations only
+if TYPE_CHECKING:
+    from typing import Any
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _BOOTSTRAP = os.path.abspath(__file__)
@@ -465,6 +468,17 @@ def main() -> int:
     with open(sys.argv[1], encoding="utf-8") as fh:
         cfg = json.load(fh)
     _die_with_parent(int(cfg.get("parent_pid") or 0))
+    # Everything hone needs is imported now, while the program's folder is not yet on sys.path:
+    # a program's own ``ast.py`` or ``traceback.py`` must not replace the profiler's modules.
+    prof = _load_profiler()
+    import linecache  # noqa: F401
+    import traceback  # noqa: F401
+
+    if cfg.get("instrument", True):
+        import pickle  # noqa: F401
+    if cfg.get("function"):
+        import inspect  # noqa: F401
+        import reprlib  # noqa: F401
     # ``python bootstrap.py`` put this file's folder first on sys.path; the program expects its
     # own (unless safe-path mode, PYTHONSAFEPATH / -P, keeps script folders off sys.path)
     if not getattr(sys.flags, "safe_path", False):
@@ -472,7 +486,6 @@ def main() -> int:
     for extra in reversed(cfg.get("extra_sys_path") or []):
         if extra not in sys.path:
             sys.path.insert(1, extra)
-    prof = _load_profiler()
     run = Run(cfg, prof)
     _set_limits(cfg)
     return run.main()

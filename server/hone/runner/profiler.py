@@ -24,18 +24,20 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import itertools
 import os
-import pickle
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
 from types import CodeType, FrameType, ModuleType
-from typing import Any
+
+# ``typing`` and ``collections.abc`` cost the child milliseconds of start-up: annotations only
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
 
 # names injected into every instrumented module's globals
 COUNTERS_NAME = "__hone_n__"
@@ -211,7 +213,6 @@ class _PosixTimer:
 
     def __init__(self, signo: int, interval: float, thread_id: int | None) -> None:
         import ctypes
-        import ctypes.util
 
         class Sigevent(ctypes.Structure):
             _fields_ = [
@@ -230,7 +231,7 @@ class _PosixTimer:
 
         libc = ctypes.CDLL(None, use_errno=True)
         if not hasattr(libc, "timer_create"):  # glibc < 2.34 keeps it in librt
-            libc = ctypes.CDLL(ctypes.util.find_library("rt") or "librt.so.1", use_errno=True)
+            libc = ctypes.CDLL("librt.so.1", use_errno=True)
         self._libc = libc
         self._timer = ctypes.c_void_p()
         event = Sigevent()
@@ -370,6 +371,8 @@ class _CappedBuffer:
 
 def capped_dumps(obj: object, cap: int) -> bytes | None:
     """``pickle.dumps(obj)`` or None when it is not picklable or bigger than ``cap`` bytes."""
+    import pickle
+
     buf = _CappedBuffer(cap)
     try:
         pickle.Pickler(buf, protocol=4).dump(obj)
@@ -492,6 +495,8 @@ class ArgRecorder:
                     "payload": payload,  # pickle of (args tuple, kwargs dict)
                 }
             )
+        import pickle
+
         tmp = path + ".tmp"
         with open(tmp, "wb") as fh:
             pickle.dump({"version": 1, "entries": entries}, fh, protocol=4)
@@ -595,7 +600,7 @@ class _InstrumentingLoader(importlib.machinery.SourceFileLoader):
         super().exec_module(module)
 
 
-class InstrumentingFinder(importlib.abc.MetaPathFinder):
+class InstrumentingFinder:  # a meta path finder (no importlib.abc: it imports a lot)
     """Routes imports of the user's own ``.py`` modules through the instrumenting loader."""
 
     def __init__(self, user: UserCode, registry: Registry, hooks: dict[str, Any], limit: int):
