@@ -145,10 +145,14 @@ async def test_save_shows_llm_findings_and_the_rewrite_applies(
         for values in client.progress_reports.values()
         for v in values
     ), (client.progress_reports, client.notifications, [m.message for m in client.log_messages])
-    assert all(
-        isinstance(values[-1], lsp.WorkDoneProgressEnd)
-        for values in client.progress_reports.values()
-        if values
+    # $/progress and hone/status are separate messages with no order between them: wait
+    await client.wait_until(
+        lambda: all(
+            isinstance(values[-1], lsp.WorkDoneProgressEnd)
+            for values in client.progress_reports.values()
+            if values
+        ),
+        what="every $/progress to end",
     )
 
     # the rewrite as a code action: a suggestion, never preferred, never in fix-all
