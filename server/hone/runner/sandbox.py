@@ -305,7 +305,10 @@ async def run_with_timing(
     on_progress: Callable[[float], None] | None = None,
 ) -> TimingReport:
     """Run ``request`` and return its report; never raises for a problem of the user's program
-    or of the request (``report.error`` says what went wrong)."""
+    or of the request (``report.error`` says what went wrong).
+
+    When arguments were recorded, ``report.samples_path`` is a file in ``request.work_dir`` or,
+    without one, in a new temporary folder that the caller owns (delete it when done)."""
     problem = _validate(request)
     python = request.python or sys.executable
     if problem:
