@@ -145,6 +145,8 @@ async def test_lenses_run_the_file_and_then_show_the_times(
     assert by_name["parse_rows"]["line"] == 3 and by_name["tiny"]["calls"] == 500
     assert note["hot_lines"][0]["line"] in (5, 6)  # 0-based: the loop of parse_rows
     assert note["report"]["stdout"] == "rows 400000 argv []\n"
+    # these test clients do not draw reports themselves: the summary comes as a message too
+    await client.wait_until(lambda: client.messages_matching("hone: ran in "), what="summary")
 
     caps = client.capabilities
     if (
