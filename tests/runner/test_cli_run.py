@@ -164,7 +164,8 @@ def test_no_counts_and_no_instrument_trade_detail_for_overhead(hone: Hone, tmp_p
     assert rc == 0 and not report.call_counts and report.instrumented
     twice = next(f for f in report.functions if f.qualname == "twice")
     assert twice.calls is None and len(twice.samples) == 3  # arguments still recorded
-    rc, out, _err = hone("prog.py", "--json", "--no-instrument")
+    rc, out, _err = hone("prog.py", "--json", "--no-instrument", "--sampler", "thread")
     report = TimingReport.from_json(out)
     assert rc == 0 and not report.instrumented and report.samples_path is None
+    assert report.sampler == "thread"
     assert all(f.calls is None for f in report.functions)

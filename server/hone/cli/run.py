@@ -64,6 +64,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--samples", metavar="FILE", help="keep the recorded call arguments in FILE (a pickle)"
     )
     parser.add_argument(
+        "--sampler",
+        choices=("auto", "signal", "thread"),
+        default="auto",
+        help="how samples are taken: a timer signal to the main thread (Linux) or a thread",
+    )
+    parser.add_argument(
         "--no-counts",
         action="store_true",
         help="no exact call counts (less overhead on code that makes many tiny calls)",
@@ -139,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
         user_roots=(str(workspace),),
         instrument=not args.no_instrument,
         call_counts=not (args.no_counts or args.no_instrument),
+        sampler=args.sampler,
     )
     show_progress = sys.stderr.isatty() and not args.json
 
