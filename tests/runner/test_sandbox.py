@@ -458,3 +458,15 @@ def test_modules_named_like_hone_s_own_do_not_break_the_run(write: Write, run: R
     assert any(f.qualname == "f" and f.samples for f in report.functions)
     library = write("def g():\n    return 1\n", "library.py")
     assert run(library, function="g").return_repr == "1"
+
+
+def test_peak_memory_is_the_programs_own_not_the_parents(write: Write, run: Run) -> None:
+    """Linux keeps ru_maxrss across fork+exec: a big parent (an editor's server, a long test
+    session) must not show up as the program's peak."""
+    ballast = bytearray(400 * 1024 * 1024)  # this process is now big
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    path = write("print('small')\n")
+    report = run(path)
+    assert report.ok
+    assert report.peak_rss_bytes < 200 * 1024 * 1024, report.peak_rss_bytes
+    del ballast

@@ -132,7 +132,23 @@ def _usage() -> tuple[float, float]:
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
     scale = 1 if sys.platform == "darwin" else 1024
-    return cpu, max(me.ru_maxrss, kids.ru_maxrss) * scale
+    # Linux carries ru_maxrss across fork+exec: a child of a 400 MB editor server would report
+    # 400 MB.  VmHWM is the peak of this process image only.
+    own = _vm_hwm_bytes()
+    if own is None:
+        own = me.ru_maxrss * scale
+    return cpu, max(own, kids.ru_maxrss * scale)
+
+
+def _vm_hwm_bytes() -> int | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 class Run:

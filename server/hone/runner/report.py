@@ -269,7 +269,11 @@ def apply_profile(report: TimingReport, raw: Mapping[str, Any], *, complete: boo
     report.profile = "complete" if complete else "partial"
     report.wall_s = float(raw.get("wall_s") or 0.0)
     report.cpu_s = float(raw.get("cpu_s") or 0.0)
-    report.peak_rss_bytes = max(report.peak_rss_bytes, int(raw.get("peak_rss_bytes") or 0))
+    # The child's own figure (VmHWM of its image) wins: wait4's ru_maxrss, the fallback, carries
+    # the RSS of the process that started it (Linux keeps ru_maxrss across fork+exec).
+    own_peak = int(raw.get("peak_rss_bytes") or 0)
+    if own_peak:
+        report.peak_rss_bytes = own_peak
     report.sampled_s = float(raw.get("sampled_s") or 0.0)
     report.sample_count = int(raw.get("samples") or 0)
     report.sample_interval_s = float(raw.get("interval_s") or 0.0)
