@@ -127,6 +127,8 @@ async function openSample() {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: config.sample }).first();
   await row.waitFor({ timeout: WAIT });
   await row.click();
+  // Only rendered lines are readable: an earlier step may have left the file scrolled down.
+  await page.keyboard.press('Control+Home');
   await waitFor(`${config.sample} open in an editor`, async () => (await editorText()).includes(config.sampleMarker));
 }
 
