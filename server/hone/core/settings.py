@@ -123,7 +123,7 @@ SPECS: tuple[SettingSpec, ...] = (
         "bool",
         True,
         "Verify LLM rewrites and unsafe rule fixes in a sandbox (same results on sample inputs, "
-        "measured speedup) before offering them.",
+        "measured speedup) before offering them. Loads the module, so it also needs run.enabled.",
     ),
     SettingSpec(
         "verify.unsafeRuleFixes",

@@ -62,7 +62,10 @@ class VerificationFeature(Feature):
     def review_findings(
         self, doc: DocumentState, source: str, findings: Sequence[Finding]
     ) -> Sequence[Finding]:
-        if not doc.settings.bool("verify.enabled"):
+        # Verification loads the user's module, i.e. runs its top-level code: it is allowed
+        # exactly where running code is (run.enabled, which VS Code turns off in untrusted
+        # workspaces).
+        if not doc.settings.bool("verify.enabled") or not doc.settings.bool("run.enabled"):
             return findings
         self._raw[(doc.uri, source)] = tuple(findings)
         functions = _functions(doc)
@@ -96,7 +99,11 @@ class VerificationFeature(Feature):
     async def on_save(self, doc: DocumentState) -> None:
         self._saved[doc.uri] = doc.version
         raw = self._raw.get((doc.uri, "rules"))
-        if raw is not None and doc.settings.bool("verify.enabled"):
+        if (
+            raw is not None
+            and doc.settings.bool("verify.enabled")
+            and doc.settings.bool("run.enabled")
+        ):
             await self.server.wait_for_analysis(doc.uri)
             self._republish(doc.uri, "rules")
 
