@@ -291,3 +291,17 @@ if __name__ == "__main__":
     bad = run(program, wrong, "Ledger.totals", tmp_path, **common)
     assert bad.status == "rejected", bad
     assert "recorded" in bad.reason
+
+
+def test_float_comparison_catches_a_changed_summation_order_but_not_bit_noise() -> None:
+    import random
+
+    from hone.verify.child import same_value
+
+    rng = random.Random(7)
+    xs = [rng.uniform(-1e6, 1e6) * rng.choice((1.0, 1e-3, 1e6)) for _ in range(3000)]
+    assert not same_value(sum(xs, 0.0), sum(sorted(xs), 0.0))
+    assert same_value(0.1 + 0.2, 0.30000000000000004)
+    assert same_value(1.0, 1.0 + 2**-52)  # one ulp
+    assert same_value(float("nan"), float("nan"))
+    assert not same_value(1.0, 1)  # a float is not an int to a caller

@@ -16,7 +16,6 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -233,14 +232,3 @@ def _verdict(data: dict[str, Any], elapsed: float) -> Verdict:
         elapsed_s=elapsed,
         failing_input=data.get("input"),
     )
-
-
-def splice(document: str, original_function: str, rewrite: str) -> str | None:
-    """The document with ``original_function``'s text replaced by ``rewrite`` (None if absent)."""
-    index = document.find(original_function)
-    if index < 0:
-        return None
-    return document[:index] + rewrite + document[index + len(original_function) :]
-
-
-__all__: Sequence[str] = ("Verdict", "VerifyRequest", "splice", "verify_rewrite")

@@ -71,6 +71,7 @@ class VerificationFeature(Feature):
         functions = _functions(doc)
         if functions is None:
             return findings
+        recorded = self._recorded(doc.uri)
         out: list[Finding] = []
         for finding in findings:
             fix = finding.fix
@@ -85,7 +86,7 @@ class VerificationFeature(Feature):
             if fn is None or rewritten is None:
                 out.append(finding)  # the fix reaches outside its function: nothing to compare
                 continue
-            key = _key(fn, rewritten, self._recorded(doc.uri))
+            key = _key(fn, rewritten, recorded)
             verdict = self._verdicts.get(key)
             if verdict is not None:
                 out.append(_decorate(finding, fix, verdict))
