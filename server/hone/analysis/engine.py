@@ -23,6 +23,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from hone.core.document import Chunk, split_chunks
 from hone.core.finding import Category, Edit, Finding, Fix, Position, Severity, Span
 from hone.core.functions import FunctionInfo, function_at, index_functions
+from hone.core.memory import release_free_memory
 from hone.core.settings import Settings
 from hone.core.text import TextDocumentLines, apply_edits
 from hone.rules.base import NodeFix, Replacement, Report, RuleContext
@@ -89,6 +90,7 @@ class Analyzer:
 
         functions = tuple(index_functions(tree, lines.lines))
         chunks = split_chunks(tree, lines.lines)
+        del tree  # the whole-file ast is megabytes: free it before libcst builds its trees
         new_cache: dict[str, _ChunkResult] = {}
         findings: list[Finding] = []
         errors: list[str] = []
@@ -96,6 +98,9 @@ class Analyzer:
             result = self._cache.get(chunk.source) or new_cache.get(chunk.source)
             if result is None:
                 result = _analyse_chunk(chunk)
+                # the native parser's freed pages would otherwise stay resident, chunk after
+                # chunk: the first analysis of a large file would keep its peak for good
+                release_free_memory()
             new_cache[chunk.source] = result
             errors.extend(result.errors)
             findings.extend(f.shifted(chunk.first_line) for f in result.findings)

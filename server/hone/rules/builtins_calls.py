@@ -9,7 +9,6 @@ deliberately *not* rules because they are not wins there: ``sum([...])``/``min([
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 
 from hone.core.finding import Safety, Severity
 from hone.rules.base import Replacement, RuleContext, RuleDoc, RuleMeta
@@ -24,6 +23,7 @@ from hone.rules.nodeutil import (
     comp_parts,
     has_calls,
     is_int,
+    is_name,
     method_call,
     positional,
     single_arg,
@@ -84,24 +84,22 @@ class SortedFirstRule(_TargetAware):
     )
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
-        if id(node) in self.targets or not m.matches(
-            node,
-            m.Subscript(
-                value=m.Call(func=m.Name("sorted")),
-                slice=[m.SubscriptElement(slice=m.Index())],
-            ),
+        call = node.value
+        if (
+            id(node) in self.targets
+            or not isinstance(call, cst.Call)
+            or not is_name(call.func, "sorted")
+            or len(node.slice) != 1
+            or not isinstance(node.slice[0].slice, cst.Index)
         ):
             return
-        call = node.value
-        assert isinstance(call, cst.Call)
-        index = node.slice[0].slice
-        assert isinstance(index, cst.Index)
-        value = index.value
+        value = node.slice[0].slice.value
         if is_int(value, 0):
             last = False
-        elif m.matches(value, m.UnaryOperation(operator=m.Minus())) and is_int(
-            value.expression,  # type: ignore[attr-defined]
-            1,
+        elif (
+            isinstance(value, cst.UnaryOperation)
+            and isinstance(value.operator, cst.Minus)
+            and is_int(value.expression, 1)
         ):
             last = True
         else:
@@ -116,9 +114,9 @@ class SortedFirstRule(_TargetAware):
             if arg.keyword.value == "key":
                 kept.append(arg)
             elif arg.keyword.value == "reverse":
-                if m.matches(arg.value, m.Name("True")):
+                if is_name(arg.value, "True"):
                     reverse = True
-                elif not m.matches(arg.value, m.Name("False")):
+                elif not is_name(arg.value, "False"):
                     return  # a computed reverse flag: cannot pick min or max statically
             else:
                 return
@@ -170,7 +168,7 @@ class LenOfMaterialisedRule(ScopedRule):
                 and not comp.ifs
                 and comp.asynchronous is None
                 and isinstance(comp.target, cst.Name)
-                and m.matches(arg.elt, m.Name(comp.target.value))
+                and is_name(arg.elt, comp.target.value)
             ):
                 source = comp.iter
         if source is None:
@@ -352,11 +350,7 @@ class NeedlessComprehensionRule(HoneRule):
 
     def _identity(self, node: cst.ListComp | cst.SetComp, func: str) -> None:
         f = node.for_in
-        if (
-            _plain_for(f)
-            and isinstance(f.target, cst.Name)
-            and m.matches(node.elt, m.Name(f.target.value))
-        ):
+        if _plain_for(f) and isinstance(f.target, cst.Name) and is_name(node.elt, f.target.value):
             self._report(node, func, f.iter)
 
     def visit_DictComp(self, node: cst.DictComp) -> None:
@@ -369,7 +363,7 @@ class NeedlessComprehensionRule(HoneRule):
         ):
             return
         k, v = (e.value.value for e in els)  # type: ignore[attr-defined]
-        if k != v and m.matches(node.key, m.Name(k)) and m.matches(node.value, m.Name(v)):
+        if k != v and is_name(node.key, k) and is_name(node.value, v):
             self._report(node, "dict", f.iter)
 
 

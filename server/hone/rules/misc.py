@@ -7,7 +7,6 @@ Loop *bodies* (append loops, manual sums, membership in loops...) and ``for x in
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 
 from hone.core.finding import Safety, Severity
 from hone.rules.base import Replacement, RuleContext, RuleDoc, RuleMeta
@@ -20,6 +19,7 @@ from hone.rules.nodeutil import (
     dotted,
     flatten_bool,
     is_hashable_literal,
+    is_name,
     method_call,
     name_loads,
     operator_has_comment,
@@ -380,7 +380,7 @@ class DoubleLookupRule(HoneRule):
     @staticmethod
     def _get(d: cst.BaseExpression, k: cst.BaseExpression, default: cst.BaseExpression) -> cst.Call:
         args = [cst.Arg(k)]
-        if not m.matches(default, m.Name("None")):
+        if not is_name(default, "None"):
             args.append(cst.Arg(default))
         return cst.Call(func=cst.Attribute(value=d, attr=cst.Name("get")), args=args)
 

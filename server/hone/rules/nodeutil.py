@@ -135,6 +135,10 @@ def method_call(
     return None
 
 
+def is_name(node: cst.CSTNode, name: str) -> bool:
+    return isinstance(node, cst.Name) and node.value == name
+
+
 def is_int(expr: cst.BaseExpression, value: int) -> bool:
     if isinstance(expr, cst.Integer):
         try:
