@@ -21,28 +21,31 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``hone`` parser.  Every subcommand is listed, but only ``command``'s module is
+    imported to add its options (all of them when ``command`` is None): ``hone serve`` must
+    not pay for importing the checker and the runner before its first response."""
     parser = argparse.ArgumentParser(
         prog="hone", description="Make Python code faster and more correct."
     )
     parser.add_argument("--version", action="version", version=f"hone {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue  # a subcommand not (yet) part of this build must not break the others
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(_module=module_name)
-        module.add_arguments(p)
+        if command in (None, name):
+            importlib.import_module(module_name).add_arguments(p)
     return parser
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The subcommand argparse will pick: the first argument, when it names one."""
+    return argv[0] if argv and argv[0] in SUBCOMMANDS else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser(_command_in(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "_module", None):
         parser.print_help()
