@@ -3,7 +3,8 @@
 Used identically by the language server (one :class:`Analyzer` per open document, so chunk
 results are reused across edits) and the CLI (one per file).
 
-Pipeline: ``ast.parse`` (cheap syntax check, chunk boundaries, function index) -> for each chunk,
+Pipeline: ``ast.parse`` (cheap syntax check, chunk boundaries, function index; after an edit,
+only of the statements it touched: :mod:`hone.core.outline`) -> for each chunk,
 a cached libcst parse and one batched traversal with every rule -> positions resolved only for
 chunks that reported something -> findings shifted to document lines, filtered by settings and
 ``# hone: ignore[...]`` comments.
@@ -20,10 +21,11 @@ from dataclasses import dataclass, field, replace
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from hone.core.document import Chunk, split_chunks
+from hone.core.document import Chunk
 from hone.core.finding import Category, Edit, Finding, Fix, Position, Severity, Span
-from hone.core.functions import FunctionInfo, function_at, index_functions
+from hone.core.functions import FunctionInfo, function_at
 from hone.core.memory import release_free_memory
+from hone.core.outline import Outline
 from hone.core.settings import Settings
 from hone.core.text import TextDocumentLines, apply_edits
 from hone.rules.base import NodeFix, Replacement, Report, RuleContext
@@ -65,6 +67,7 @@ class Analyzer:
     """Analyses successive versions of one document, reusing unchanged chunks."""
 
     _cache: dict[str, _ChunkResult] = field(default_factory=dict)
+    _outline: Outline | None = None  # of the last version that parsed
     last_good: DocumentAnalysis | None = None
 
     def analyse(self, text: str, settings: Settings) -> DocumentAnalysis:
@@ -81,16 +84,21 @@ class Analyzer:
             )
             return DocumentAnalysis(text, lines, (note,), (), skipped_reason=reason)
 
-        tree, error = _syntax_check(text, lines)
-        if tree is None:
-            assert error is not None
-            if error.code == NOT_ANALYSED_CODE:  # valid, but too deep to analyse
-                return DocumentAnalysis(text, lines, (error,), (), skipped_reason=error.message)
-            return DocumentAnalysis(text, lines, (error,), (), syntax_error=error)
-
-        functions = tuple(index_functions(tree, lines.lines))
-        chunks = split_chunks(tree, lines.lines)
-        del tree  # the whole-file ast is megabytes: free it before libcst builds its trees
+        if self._outline is not None:
+            outline = self._outline.updated(lines.lines)
+        else:  # the first version: in pieces, to keep the peak of a large file's ast down
+            outline = Outline.build(lines.lines)
+        if outline is None:  # a syntax error, or an edit that only the whole text can judge
+            tree, error = _syntax_check(text, lines)
+            if tree is None:
+                assert error is not None
+                if error.code == NOT_ANALYSED_CODE:  # valid, but too deep to analyse
+                    return DocumentAnalysis(text, lines, (error,), (), skipped_reason=error.message)
+                return DocumentAnalysis(text, lines, (error,), (), syntax_error=error)
+            outline = Outline.of(tree, lines.lines)
+            del tree  # the whole-file ast is megabytes: free it before libcst builds its trees
+        self._outline = outline
+        functions, chunks = outline.functions, outline.chunks
         new_cache: dict[str, _ChunkResult] = {}
         findings: list[Finding] = []
         errors: list[str] = []

@@ -14,6 +14,7 @@ indentation and columns are kept, so positions need only a line offset.
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # A top-level class longer than this many lines is split into its members.
@@ -45,7 +46,7 @@ def _first_line(node: ast.stmt) -> int:
     return first - 1
 
 
-def _spans(body: list[ast.stmt]) -> list[tuple[int, int, ast.stmt]]:
+def statement_spans(body: list[ast.stmt]) -> list[tuple[int, int, ast.stmt]]:
     """(first, last, node) per statement, merging statements that share a line (``a; b``)."""
     out: list[tuple[int, int, ast.stmt]] = []
     for node in body:
@@ -58,7 +59,7 @@ def _spans(body: list[ast.stmt]) -> list[tuple[int, int, ast.stmt]]:
     return out
 
 
-def split_chunks(tree: ast.Module, lines: list[str]) -> list[Chunk]:
+def split_chunks(tree: ast.Module, lines: Sequence[str]) -> list[Chunk]:
     """Chunks covering every statement of the module; blank/comment-only lines are left out."""
     chunks: list[Chunk] = []
 
@@ -66,7 +67,7 @@ def split_chunks(tree: ast.Module, lines: list[str]) -> list[Chunk]:
         t = "".join(lines[first : last + 1])
         return t if t.endswith(("\n", "\r")) else t + "\n"
 
-    for first, last, node in _spans(tree.body):
+    for first, last, node in statement_spans(tree.body):
         members = node.body if isinstance(node, ast.ClassDef) else []
         if (
             isinstance(node, ast.ClassDef)
@@ -74,7 +75,7 @@ def split_chunks(tree: ast.Module, lines: list[str]) -> list[Chunk]:
             and members
             and members[0].lineno - 1 > node.lineno - 1  # body not on the ``class`` line
         ):
-            for m_first, m_last, _ in _spans(members):
+            for m_first, m_last, _ in statement_spans(members):
                 chunks.append(Chunk(m_first, m_last, MEMBER_PREFIX, text(m_first, m_last)))
         else:
             chunks.append(Chunk(first, last, "", text(first, last)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hone.core.finding import Span
@@ -49,7 +50,7 @@ def _required_args(node: ast.FunctionDef | ast.AsyncFunctionDef, is_method: bool
     return max(n_required, 0)
 
 
-def index_functions(tree: ast.Module, lines: list[str]) -> list[FunctionInfo]:
+def index_functions(tree: ast.Module, lines: Sequence[str]) -> list[FunctionInfo]:
     """Every function and method in ``tree`` (nested ones included), in source order.
 
     ``lines`` are the document's lines *with* their line endings.
