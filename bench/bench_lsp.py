@@ -1,4 +1,6 @@
-"""Language-server benchmark: hone against pylsp (pyflakes), ``ruff server`` and a bare pygls server.
+"""Language-server benchmark: hone against pylsp (pyflakes), ``ruff server`` and two reference
+servers: a bare pygls server (``bare``: ast.parse only) and the same plus libcst parsing every
+top-level statement (``floor``: the stack hone is built on, with no rules and no results kept).
 
 For a ~50-line file, a copy of the standard library's argparse.py (~2,600 lines) and a ~10,000-line
 file, in the same run for every server: initialize time, open->diagnostics, edit->fresh
@@ -11,7 +13,7 @@ An edit replaces one probe line *inside a function in the middle of the file* wi
 publication is "fresh" when it carries the edit's version or, for servers that send no version,
 mentions ``probe_N``.
 
-Usage: python bench/bench_lsp.py [--edits N] [--only hone,pylsp,ruff,bare] [--json OUT]
+Usage: python bench/bench_lsp.py [--edits N] [--only hone,pylsp,ruff,bare,floor] [--json OUT]
 """
 
 from __future__ import annotations
@@ -160,6 +162,8 @@ def server_argv(name: str) -> list[str] | None:
         return [found, "server"] if found else None
     if name == "bare":
         return [PY, str(HERE / "bare_pygls_server.py")]
+    if name == "floor":
+        return [PY, str(HERE / "bare_libcst_server.py")]
     raise ValueError(name)
 
 
@@ -357,7 +361,7 @@ def ratio(a: float, b: float) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--edits", type=int, default=40)
-    ap.add_argument("--only", default="hone,pylsp,ruff,bare")
+    ap.add_argument("--only", default="hone,pylsp,ruff,bare,floor")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     servers = args.only.split(",")
