@@ -53,7 +53,7 @@ def fake_rules(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Register the HONE99x test rules (see fake_rules.py) for one test."""
     from hone.rules import registry
 
-    monkeypatch.setattr(registry, "RULE_MODULES", (*registry.RULE_MODULES, "tests.cli.fake_rules"))
+    monkeypatch.setattr(registry, "RULE_MODULES", (*registry.RULE_MODULES, "tests.fake_rules"))
     registry.all_rules.cache_clear()
     yield
     registry.all_rules.cache_clear()

@@ -1,4 +1,4 @@
-"""``hone serve`` with the test-only rules of ``fake_rules.py`` added to the catalog.
+"""``hone serve`` with the test-only rules of ``tests/fake_rules.py`` added to the catalog.
 
 The e2e tests start this script (the real CLI entry point, one extra rule module) so they can
 rely on rules with known safe fixes and on a rule that raises.
@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from hone.rules import registry
 
-registry.RULE_MODULES = (*registry.RULE_MODULES, "tests.lsp.fake_rules")
+registry.RULE_MODULES = (*registry.RULE_MODULES, "tests.fake_rules")
 
 from hone.cli.main import main  # noqa: E402
 

@@ -12,7 +12,7 @@ from tests.lsp.helpers import codes, ours, range_of
 
 # Only the test rules and HONE201: the texts below must not depend on the growing catalog.
 pytestmark = pytest.mark.hone_session(
-    initialization_options={"rules": {"select": ["HONE98", "HONE201"]}}
+    initialization_options={"rules": {"select": ["HONE99", "HONE201"]}}
 )
 
 FIX_ALL = "source.fixAll.hone"
@@ -44,11 +44,11 @@ async def test_safe_quick_fix_is_preferred_minimal_and_exact(
     text = 'def f(a):\n\ts = "😀"; return a == None\n'
     uri = await client.open(workspace / "a.py", text)
     [d] = ours(await client.diagnostics_of(uri))
-    assert d.code == "HONE980"
+    assert d.code == "HONE990"
     fix = titled(await actions_at(client, uri, d), "Use `is None`")
     assert fix.kind == lsp.CodeActionKind.QuickFix
     assert fix.is_preferred is True
-    assert [x.code for x in fix.diagnostics or []] == ["HONE980"]
+    assert [x.code for x in fix.diagnostics or []] == ["HONE990"]
     assert fix.edit is not None
     [edit] = client.edits_of(uri, fix.edit)
     assert edit.range == range_of(text, "==", client.encoding)  # only what changes
@@ -84,11 +84,11 @@ async def test_ignore_adds_a_comment(client: HoneTestClient, workspace: Path) ->
     text = "y = x == None   \nz = 1\n"
     uri = await client.open(workspace / "a.py", text)
     [d] = ours(await client.diagnostics_of(uri))
-    ignore = titled(await actions_at(client, uri, d), "Ignore HONE980 on this line")
+    ignore = titled(await actions_at(client, uri, d), "Ignore HONE990 on this line")
     assert ignore.kind == lsp.CodeActionKind.QuickFix
     assert not ignore.is_preferred
     assert ignore.edit is not None
-    assert await client.apply(uri, ignore.edit) == "y = x == None  # hone: ignore[HONE980]\nz = 1\n"
+    assert await client.apply(uri, ignore.edit) == "y = x == None  # hone: ignore[HONE990]\nz = 1\n"
     assert ours(await client.diagnostics_of(uri)) == []
 
 
@@ -96,11 +96,11 @@ async def test_ignore_extends_an_existing_comment(client: HoneTestClient, worksp
     text = "best = sorted(xs)[0] == None  # hone: ignore[HONE201]\n"
     uri = await client.open(workspace / "a.py", text)
     [d] = ours(await client.diagnostics_of(uri))
-    assert d.code == "HONE980"
-    ignore = titled(await actions_at(client, uri, d), "Ignore HONE980")
+    assert d.code == "HONE990"
+    ignore = titled(await actions_at(client, uri, d), "Ignore HONE990")
     assert ignore.edit is not None
     assert await client.apply(uri, ignore.edit) == (
-        "best = sorted(xs)[0] == None  # hone: ignore[HONE201, HONE980]\n"
+        "best = sorted(xs)[0] == None  # hone: ignore[HONE201, HONE990]\n"
     )
     assert ours(await client.diagnostics_of(uri)) == []
 
@@ -121,15 +121,15 @@ async def test_no_ignore_where_a_comment_cannot_go(client: HoneTestClient, works
 async def test_fix_all_applies_safe_fixes_once_and_minimally(
     client: HoneTestClient, workspace: Path
 ) -> None:
-    # HONE982 and HONE980 overlap on line 1; HONE201 is unsafe: fix-all leaves it alone
+    # HONE992 and HONE990 overlap on line 1; HONE201 is unsafe: fix-all leaves it alone
     text = "a = x == None\nhone_expand(b == None)\nbest = sorted(xs)[0]\n\nc = y == None\n"
     uri = await client.open(workspace / "a.py", text)
     assert codes(await client.diagnostics_of(uri)) == [
         "HONE201",
-        "HONE980",
-        "HONE980",
-        "HONE980",
-        "HONE982",
+        "HONE990",
+        "HONE990",
+        "HONE990",
+        "HONE992",
     ]
     [fix_all] = await client.code_actions(uri, 0, 0, only=["source.fixAll"])
     assert fix_all.kind == FIX_ALL
@@ -178,7 +178,7 @@ def _no_resolve(caps: lsp.ClientCapabilities) -> None:
 
 
 @pytest.mark.hone_session(
-    initialization_options={"rules": {"select": ["HONE98"]}}, capabilities=_no_resolve
+    initialization_options={"rules": {"select": ["HONE99"]}}, capabilities=_no_resolve
 )
 async def test_edits_are_sent_at_once_to_clients_that_cannot_resolve(
     client: HoneTestClient, workspace: Path

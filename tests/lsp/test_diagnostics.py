@@ -24,13 +24,13 @@ async def test_positions_are_exact_with_tabs_crlf_emoji_and_cjk(
     uri = await client.open(workspace / "mixed.py", MIXED)
     diagnostics = await client.diagnostics_of(uri)
     by_code = {d.code: d for d in ours(diagnostics)}
-    assert set(by_code) == {"HONE980", "HONE201"}
-    assert by_code["HONE980"].range == range_of(MIXED, "a == None", client.encoding)
+    assert set(by_code) == {"HONE990", "HONE201"}
+    assert by_code["HONE990"].range == range_of(MIXED, "a == None", client.encoding)
     assert by_code["HONE201"].range == range_of(MIXED, "sorted(xs)[0]", client.encoding)
-    assert by_code["HONE980"].severity == lsp.DiagnosticSeverity.Warning
-    assert by_code["HONE980"].source == "hone"
+    assert by_code["HONE990"].severity == lsp.DiagnosticSeverity.Warning
+    assert by_code["HONE990"].source == "hone"
     # the two clients really use different units on these lines
-    assert by_code["HONE980"].range.start.character == {"utf-16": 18, "utf-8": 24}[client.encoding]
+    assert by_code["HONE990"].range.start.character == {"utf-16": 18, "utf-8": 24}[client.encoding]
     assert by_code["HONE201"].range.start.character == {"utf-16": 19, "utf-8": 21}[client.encoding]
 
 
@@ -82,7 +82,7 @@ async def test_syntax_error_mid_edit_is_one_error_then_recovers(
 ) -> None:
     good = "if a == None:\n    pass\n"
     uri = await client.open(workspace / "a.py", good)
-    assert codes(await client.diagnostics_of(uri)) == ["HONE980"]
+    assert codes(await client.diagnostics_of(uri)) == ["HONE990"]
     broken = good + "def f(:\n    return 1\n"
     await client.replace(uri, broken)
     [d] = await client.diagnostics_of(uri)  # only the syntax error, nothing else
@@ -91,7 +91,7 @@ async def test_syntax_error_mid_edit_is_one_error_then_recovers(
     assert d.range.start.line == 2
     assert d.range.start.character == broken.splitlines()[2].index(":")
     await client.replace(uri, good + "def f():\n    return 1\n")
-    assert codes(await client.diagnostics_of(uri)) == ["HONE980"]
+    assert codes(await client.diagnostics_of(uri)) == ["HONE990"]
 
 
 async def test_closing_clears_diagnostics(client: HoneTestClient, workspace: Path) -> None:
@@ -109,7 +109,7 @@ async def test_empty_document(client: HoneTestClient, workspace: Path) -> None:
         lsp.Range(start=lsp.Position(line=0, character=0), end=lsp.Position(line=0, character=0)),
         "y = x == None",
     )
-    assert codes(await client.diagnostics_of(uri)) == ["HONE980"]
+    assert codes(await client.diagnostics_of(uri)) == ["HONE990"]
     await client.replace(uri, "")
     assert ours(await client.diagnostics_of(uri)) == []
 
@@ -129,7 +129,7 @@ async def test_binary_or_undecodable_text_is_one_error(
         assert diagnostics[0].severity == lsp.DiagnosticSeverity.Error
     # and the server is fine afterwards
     other = await client.open(workspace / "ok.py", "y = x == None\n")
-    assert codes(await client.diagnostics_of(other)) == ["HONE980"]
+    assert codes(await client.diagnostics_of(other)) == ["HONE990"]
 
 
 @pytest.mark.hone_session(initialization_options={"analysis": {"maxFileSizeKb": 1}})
@@ -146,18 +146,18 @@ async def test_large_file_is_skipped_with_an_info_message(
     assert message.type == lsp.MessageType.Info
     # below the limit again: analysed
     await client.replace(uri, "y = x == None\n")
-    assert codes(await client.diagnostics_of(uri)) == ["HONE980"]
+    assert codes(await client.diagnostics_of(uri)) == ["HONE990"]
 
 
 async def test_a_rule_that_raises_is_logged_and_others_still_report(
     client: HoneTestClient, workspace: Path
 ) -> None:
     uri = await client.open(workspace / "a.py", "hone_boom()\ny = x == None\n")
-    assert codes(await client.diagnostics_of(uri)) == ["HONE980"]
+    assert codes(await client.diagnostics_of(uri)) == ["HONE990"]
     await client.wait_until(
-        lambda: [m for m in client.log_messages if "HONE981" in m.message], what="log message"
+        lambda: [m for m in client.log_messages if "HONE991" in m.message], what="log message"
     )
-    [log] = [m for m in client.log_messages if "HONE981" in m.message]
+    [log] = [m for m in client.log_messages if "HONE991" in m.message]
     assert log.type == lsp.MessageType.Error
     assert "rule exploded" in log.message
 
@@ -165,7 +165,7 @@ async def test_a_rule_that_raises_is_logged_and_others_still_report(
 async def test_documents_are_independent(client: HoneTestClient, workspace: Path) -> None:
     a = await client.open(workspace / "a.py", "y = x == None\n")
     b = await client.open(workspace / "b.py", "best = sorted(xs)[0]\n")
-    assert codes(await client.diagnostics_of(a)) == ["HONE980"]
+    assert codes(await client.diagnostics_of(a)) == ["HONE990"]
     assert codes(await client.diagnostics_of(b)) == ["HONE201"]
     await client.replace(a, "y = 1\n")
     assert ours(await client.diagnostics_of(a)) == []

@@ -11,7 +11,7 @@ from pygls.uris import from_fs_path
 from tests.lsp.conftest import HoneTestClient
 from tests.lsp.helpers import codes, ours
 
-SEVERITY = {"rules": {"severity": {"HONE980": "info"}}}
+SEVERITY = {"rules": {"severity": {"HONE990": "info"}}}
 
 
 def pyproject(folder: Path, body: str) -> Path:
@@ -35,7 +35,7 @@ def pyproject(folder: Path, body: str) -> Path:
             id="workspace-configuration",
             marks=pytest.mark.hone_session(
                 initialization_options=SEVERITY,
-                configuration={"ws": {"rules.severity": {"HONE980": "hint"}}},
+                configuration={"ws": {"rules.severity": {"HONE990": "hint"}}},
             ),
         ),
     ],
@@ -43,7 +43,7 @@ def pyproject(folder: Path, body: str) -> Path:
 async def test_precedence(
     client: HoneTestClient, workspace: Path, expected: lsp.DiagnosticSeverity
 ) -> None:
-    pyproject(workspace, 'rules.severity = { HONE980 = "error" }')
+    pyproject(workspace, 'rules.severity = { HONE990 = "error" }')
     uri = await client.open(workspace / "pkg" / "a.py", "y = x == None\n")
     [d] = ours(await client.diagnostics_of(uri))
     assert d.severity == expected
@@ -55,9 +55,9 @@ async def test_configuration_change_reanalyses_open_documents(
 ) -> None:
     uri = await client.open(workspace / "a.py", "y = x == None\n")
     other = await client.open(workspace / "b.py", "z = w == None\n")
-    assert codes(await client.diagnostics_of(uri)) == ["HONE980"]
+    assert codes(await client.diagnostics_of(uri)) == ["HONE990"]
     client.set_configuration(
-        {"rules": {"ignore": ["HONE980"]}}, section="hone", scope_uri=from_fs_path(str(workspace))
+        {"rules": {"ignore": ["HONE990"]}}, section="hone", scope_uri=from_fs_path(str(workspace))
     )
     client.configuration_changed()
     await client.wait_diagnostics(uri, lambda ds: codes(ds) == [])
@@ -66,8 +66,8 @@ async def test_configuration_change_reanalyses_open_documents(
 
 async def test_pyproject_change_reanalyses(client: HoneTestClient, workspace: Path) -> None:
     uri = await client.open(workspace / "a.py", "y = x == None\n")
-    assert codes(await client.diagnostics_of(uri)) == ["HONE980"]
-    path = pyproject(workspace, 'rules.ignore = ["HONE98"]')
+    assert codes(await client.diagnostics_of(uri)) == ["HONE990"]
+    path = pyproject(workspace, 'rules.ignore = ["HONE99"]')
     py_uri = from_fs_path(str(path)) or path.as_uri()
     if client.name == "vscode":  # it accepted our file watcher: the change arrives that way
         watched = [r for r in client.registrations if r.method == "workspace/didChangeWatchedFiles"]
@@ -95,8 +95,8 @@ async def test_invalid_settings_warn_once_and_use_defaults(
     pyproject(workspace, 'llm.trigger = "sometimes"')
     a = await client.open(workspace / "a.py", "y = x == None\n")
     b = await client.open(workspace / "b.py", "z = w == None\n")
-    assert codes(await client.diagnostics_of(a)) == ["HONE980"]  # defaults: all rules
-    assert codes(await client.diagnostics_of(b)) == ["HONE980"]
+    assert codes(await client.diagnostics_of(a)) == ["HONE990"]  # defaults: all rules
+    assert codes(await client.diagnostics_of(b)) == ["HONE990"]
     expected = ["diagnostics.debounceMs", "rules.select", "noSuchSetting", "llm.trigger"]
     await client.wait_until(
         lambda: all(client.messages_matching(f"'{key}'") for key in expected), what="warnings"
@@ -112,7 +112,7 @@ async def test_invalid_settings_warn_once_and_use_defaults(
 
 @pytest.mark.hone_session(
     folders=["other"],
-    configuration={"ws": {}, "other": {"rules": {"ignore": ["HONE980"]}}},
+    configuration={"ws": {}, "other": {"rules": {"ignore": ["HONE990"]}}},
 )
 async def test_multi_root_documents_take_their_folders_settings(
     client: HoneTestClient, workspace: Path
@@ -122,7 +122,7 @@ async def test_multi_root_documents_take_their_folders_settings(
     text = "y = x == None\nbest = sorted(xs)[0]\n"
     here = await client.open(workspace / "a.py", text)
     there = await client.open(other / "a.py", text)
-    assert codes(await client.diagnostics_of(here)) == ["HONE201", "HONE980"]
+    assert codes(await client.diagnostics_of(here)) == ["HONE201", "HONE990"]
     assert codes(await client.diagnostics_of(there)) == ["HONE201"]
     [mine] = [d for d in ours(await client.diagnostics_of(here)) if d.code == "HONE201"]
     [theirs] = ours(await client.diagnostics_of(there))
@@ -133,13 +133,13 @@ async def test_multi_root_documents_take_their_folders_settings(
 async def test_nearest_pyproject_but_never_above_the_workspace_folder(
     client: HoneTestClient, workspace: Path
 ) -> None:
-    pyproject(workspace.parent, 'rules.ignore = ["HONE980"]')  # above the folder: not used
+    pyproject(workspace.parent, 'rules.ignore = ["HONE990"]')  # above the folder: not used
     pyproject(workspace / "sub", 'rules.ignore = ["HONE201"]')  # nearest for sub/
     text = "y = x == None\nbest = sorted(xs)[0]\n"
     top = await client.open(workspace / "a.py", text)
     sub = await client.open(workspace / "sub" / "pkg" / "a.py", text)
-    assert codes(await client.diagnostics_of(top)) == ["HONE201", "HONE980"]
-    assert codes(await client.diagnostics_of(sub)) == ["HONE980"]
+    assert codes(await client.diagnostics_of(top)) == ["HONE201", "HONE990"]
+    assert codes(await client.diagnostics_of(sub)) == ["HONE990"]
 
 
 def _no_configuration(caps: lsp.ClientCapabilities) -> None:
@@ -152,8 +152,8 @@ async def test_pushed_settings_for_clients_without_workspace_configuration(
     client: HoneTestClient, workspace: Path
 ) -> None:
     uri = await client.open(workspace / "a.py", "y = x == None\n")
-    assert codes(await client.diagnostics_of(uri)) == ["HONE980"]
-    client.configuration_changed({"hone": {"rules": {"ignore": ["HONE980"]}}})
+    assert codes(await client.diagnostics_of(uri)) == ["HONE990"]
+    client.configuration_changed({"hone": {"rules": {"ignore": ["HONE990"]}}})
     await client.wait_diagnostics(uri, lambda ds: codes(ds) == [])
 
 
@@ -170,14 +170,14 @@ async def test_zero_debounce_still_publishes_only_current_versions(
         assert [x.range.start.line for x in ours(diagnostics)] == [(version or 0) - 1]
 
 
-@pytest.mark.hone_session(configuration={"other": {"rules": {"ignore": ["HONE980"]}}})
+@pytest.mark.hone_session(configuration={"other": {"rules": {"ignore": ["HONE990"]}}})
 async def test_a_folder_added_later_brings_its_settings(
     client: HoneTestClient, workspace: Path
 ) -> None:
     other = workspace.parent / "other"
     other.mkdir()
     uri = await client.open(other / "a.py", "y = x == None\n")  # outside every folder for now
-    assert codes(await client.diagnostics_of(uri)) == ["HONE980"]
+    assert codes(await client.diagnostics_of(uri)) == ["HONE990"]
     client.workspace_did_change_workspace_folders(
         lsp.DidChangeWorkspaceFoldersParams(
             event=lsp.WorkspaceFoldersChangeEvent(

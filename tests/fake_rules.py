@@ -1,6 +1,7 @@
-"""Test-only rules (HONE98x) so the LSP tests do not depend on the real catalog's fixes.
+"""Test-only rules (HONE99x) so the CLI and LSP tests do not depend on the real catalog's fixes.
 
-Loaded only by ``serve_with_test_rules.py`` (the server the e2e tests start).
+Added to the registry by the CLI tests' ``fake_rules`` fixture, and by
+``tests/lsp/serve_with_test_rules.py`` (the server the LSP end-to-end tests start).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ _DOC = RuleDoc(why="test rule", before="x == None", after="x is None")
 
 
 class CompareNoneRule(Rule):
-    """``x == None`` -> ``x is None``: a safe fix that changes two characters."""
+    """``x == None`` -> ``x is None``: a safe, single-line fix."""
 
     meta = RuleMeta(
-        id="HONE980",
+        id="HONE990",
         name="test-compare-none",
         message="Compare to None with `is`",
         fix_safety=Safety.SAFE,
@@ -44,7 +45,7 @@ class CompareNoneRule(Rule):
 class BoomRule(Rule):
     """Raises on the name ``hone_boom``: a crashing rule."""
 
-    meta = RuleMeta(id="HONE981", name="test-boom", message="boom", doc=_DOC)
+    meta = RuleMeta(id="HONE991", name="test-boom", message="boom", doc=_DOC)
 
     def visit_Name(self, node: cst.Name) -> None:
         if node.value == "hone_boom":
@@ -52,10 +53,10 @@ class BoomRule(Rule):
 
 
 class ExpandRule(Rule):
-    """A statement ``hone_expand()`` -> two statements: a safe, multi-line fix."""
+    """Top-level ``hone_expand()`` -> two statements: a safe, multi-line fix."""
 
     meta = RuleMeta(
-        id="HONE982",
+        id="HONE992",
         name="test-expand",
         message="Expand this call",
         fix_safety=Safety.SAFE,
