@@ -17,15 +17,15 @@ Everything here is conservative: when the analysis is unsure it answers "unsafe"
 from __future__ import annotations
 
 import builtins
-import dataclasses
 import keyword
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import libcst as cst
 
 from hone.rules.base import Rule, RuleContext
+from hone.rules.nodeutil import children, contains, is_name, walk
 
 LOOP_STATEMENTS = (cst.For, cst.While)
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -751,20 +751,16 @@ def _call_to(node: cst.BaseExpression, *names: str) -> bool:
     return False
 
 
-def _is_name(node: cst.BaseExpression, name: str) -> bool:
-    return isinstance(node, cst.Name) and node.value == name
-
-
 def _produces_list(e: cst.BaseExpression, name: str) -> bool:
     if isinstance(e, cst.List | cst.ListComp) or _call_to(e, "list", "sorted"):
         return True
     if isinstance(e, cst.BinaryOperation):
         if isinstance(e.operator, cst.Add):
             sides = (e.left, e.right)
-            return any(_produces_list(s, name) or _is_name(s, name) for s in sides)
+            return any(_produces_list(s, name) or is_name(s, name) for s in sides)
         if isinstance(e.operator, cst.Multiply):
             return isinstance(e.left, cst.List) or isinstance(e.right, cst.List)
-    if isinstance(e, cst.Subscript) and _is_name(e.value, name):
+    if isinstance(e, cst.Subscript) and is_name(e.value, name):
         return len(e.slice) == 1 and isinstance(e.slice[0].slice, cst.Slice)
     return False
 
@@ -787,7 +783,7 @@ def _produces_str(e: cst.BaseExpression, name: str) -> bool:
     if is_string_literal(e):
         return True
     if isinstance(e, cst.BinaryOperation) and isinstance(e.operator, cst.Add):
-        return _is_name(e.left, name) or _is_name(e.right, name) or is_string_literal(e.left)
+        return is_name(e.left, name) or is_name(e.right, name) or is_string_literal(e.left)
     return False
 
 
@@ -795,7 +791,7 @@ def _produces_tuple(e: cst.BaseExpression, name: str) -> bool:
     if isinstance(e, cst.Tuple) or _call_to(e, "tuple"):
         return True
     if isinstance(e, cst.BinaryOperation) and isinstance(e.operator, cst.Add):
-        return any(_is_name(s, name) or isinstance(s, cst.Tuple) for s in (e.left, e.right))
+        return any(is_name(s, name) or isinstance(s, cst.Tuple) for s in (e.left, e.right))
     return False
 
 
@@ -819,53 +815,12 @@ _ANNOTATION_NAMES = {
 def _annotation_is(ann: cst.BaseExpression, kind: ContainerKind) -> bool:
     if isinstance(ann, cst.Subscript):
         ann = ann.value
-    if isinstance(ann, cst.Attribute) and _is_name(ann.value, "typing"):
+    if isinstance(ann, cst.Attribute) and is_name(ann.value, "typing"):
         ann = ann.attr
     return isinstance(ann, cst.Name) and ann.value in _ANNOTATION_NAMES[kind]
 
 
 # -- code helpers --------------------------------------------------------------------------
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
-_IS_NODE: dict[type, bool] = {}
-
-
-def _is_node(value: object) -> bool:
-    t = type(value)
-    known = _IS_NODE.get(t)
-    if known is None:
-        known = _IS_NODE[t] = isinstance(value, cst.CSTNode)
-    return known
-
-
-def children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """The child nodes of ``node``, in field order (source order for everything that matters).
-
-    libcst's ``node.children`` runs a visitor per call, about 20x slower than reading the
-    dataclass fields.
-    """
-    names = _FIELDS.get(type(node))
-    if names is None:
-        names = tuple(f.name for f in dataclasses.fields(node))
-        _FIELDS[type(node)] = names
-    out: list[cst.CSTNode] = []
-    for name in names:
-        value: Any = getattr(node, name)
-        if type(value) is list or type(value) is tuple:
-            out.extend(v for v in value if _is_node(v))
-        elif _is_node(value):
-            out.append(value)
-    return out
-
-
-def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """``node`` and all its descendants, in source order (iterative: no recursion limit)."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(children(n)))
 
 
 def names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
@@ -884,12 +839,8 @@ def uses_name(node: cst.CSTNode, *names: str) -> bool:
     return any(n.value in names for n in names_in(node))
 
 
-def contains_any(node: cst.CSTNode, *types: type[cst.CSTNode]) -> bool:
-    return any(isinstance(n, types) for n in walk(node))
-
-
 def has_comment(node: cst.CSTNode) -> bool:
-    return contains_any(node, cst.Comment)
+    return contains(node, cst.Comment)
 
 
 def statement_has_comment(stmt: cst.CSTNode) -> bool:

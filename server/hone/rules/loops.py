@@ -19,7 +19,6 @@ from hone.rules.base import NodeFix, Replacement, RuleContext, RuleDoc, RuleMeta
 from hone.rules.loopkit import (
     FunctionFacts,
     LoopRule,
-    contains_any,
     expr_code,
     has_comment,
     is_constant,
@@ -31,16 +30,12 @@ from hone.rules.loopkit import (
     single_small,
     statement_has_comment,
     target_names,
-    walk,
 )
+from hone.rules.nodeutil import contains, is_name, walk
 
 # Constructs whose meaning changes when code moves into a comprehension's own scope, or that a
 # comprehension cannot contain: they make a loop ineligible for a rewrite.
 _SCOPE_SENSITIVE = (cst.Await, cst.Yield, cst.NamedExpr, cst.Lambda, cst.GeneratorExp)
-
-
-def _is_name(node: cst.CSTNode, name: str) -> bool:
-    return isinstance(node, cst.Name) and node.value == name
 
 
 def _method_call(node: cst.CSTNode, method: str) -> tuple[cst.Name, cst.Call] | None:
@@ -149,7 +144,7 @@ def _accumulation(loop: cst.For) -> _Accumulation | None:
 def _empty_container(value: cst.BaseExpression, kind: AccKind) -> bool:
     if isinstance(value, cst.Call):
         return (
-            _is_name(value.func, {"list": "list", "set": "set", "dict": "dict"}[kind])
+            is_name(value.func, {"list": "list", "set": "set", "dict": "dict"}[kind])
             and not value.args
         )
     if kind == "list":
@@ -245,13 +240,13 @@ class AppendInLoopRule(LoopRule):
     def _init_prefix(self, stmt: cst.CSTNode, acc: _Accumulation) -> str | None:
         small = single_small(stmt)
         if isinstance(small, cst.Assign):
-            if len(small.targets) != 1 or not _is_name(small.targets[0].target, acc.receiver):
+            if len(small.targets) != 1 or not is_name(small.targets[0].target, acc.receiver):
                 return None
             if not _empty_container(small.value, acc.kind):
                 return None
             return f"{acc.receiver} = "
         if isinstance(small, cst.AnnAssign) and small.value is not None:
-            if not _is_name(small.target, acc.receiver):
+            if not is_name(small.target, acc.receiver):
                 return None
             if not _empty_container(small.value, acc.kind):
                 return None
@@ -264,7 +259,7 @@ class AppendInLoopRule(LoopRule):
             return False
         loop = acc.clauses[0]
         assert isinstance(loop, cst.For)
-        return isinstance(loop.target, cst.Name) and _is_name(acc.elt, loop.target.value)
+        return isinstance(loop.target, cst.Name) and is_name(acc.elt, loop.target.value)
 
     def _eligible(
         self, facts: FunctionFacts | None, node: cst.For, acc: _Accumulation, whole: bool
@@ -276,12 +271,12 @@ class AppendInLoopRule(LoopRule):
         if not all(is_simple_target(f.target) for f in fors):
             return False
         inner = [node.target, *acc.clauses[1:], acc.leaf]
-        if any(contains_any(n, *_SCOPE_SENSITIVE) for n in inner):
+        if any(contains(n, *_SCOPE_SENSITIVE) for n in inner):
             return False
         # zero-argument super() fails inside a comprehension's own scope (Python 3.11)
         if any(_mentions(n, "super") for n in inner):
             return False
-        if contains_any(node.iter, cst.Await, cst.Yield, cst.NamedExpr):
+        if contains(node.iter, cst.Await, cst.Yield, cst.NamedExpr):
             return False
         names = [n.value for f in fors for n in target_names(f.target)]
         return not facts.loop_names_escape(names, node)
@@ -399,14 +394,14 @@ class ManualSumRule(LoopRule):
             return
         acc, added = found
         var = node.target.value
-        if _is_name(added, var):
+        if is_name(added, var):
             mapped = None
         elif (
             isinstance(added, cst.Call)
             and isinstance(added.func, cst.Name)
             and added.func.value in _C_UNARY
             and (args := _positional(added, 1)) is not None
-            and _is_name(args[0], var)
+            and is_name(args[0], var)
         ):
             mapped = added.func.value
         else:
@@ -419,7 +414,7 @@ class ManualSumRule(LoopRule):
         if not (
             isinstance(small, cst.Assign)
             and len(small.targets) == 1
-            and _is_name(small.targets[0].target, acc)
+            and is_name(small.targets[0].target, acc)
             and isinstance(small.value, cst.Integer | cst.Float)
             and small.value.evaluated_value == 0
         ):
@@ -459,7 +454,7 @@ def _accumulated(stmt: cst.CSTNode | None) -> tuple[str, cst.BaseExpression] | N
             isinstance(target, cst.Name)
             and isinstance(value, cst.BinaryOperation)
             and isinstance(value.operator, cst.Add)
-            and _is_name(value.left, target.value)
+            and is_name(value.left, target.value)
         ):
             return target.value, value.right
     return None
@@ -530,12 +525,12 @@ class ManualAnyAllRule(LoopRule):
         if _mentions(iterable, var):
             return
         it = expr_code(self.ctx, iterable)
-        if _is_name(test, var):
+        if is_name(test, var):
             text, title = (f"any({it})", "any()") if inside else (f"not any({it})", "any()")
         elif (
             isinstance(test, cst.UnaryOperation)
             and isinstance(test.operator, cst.Not)
-            and _is_name(test.expression, var)
+            and is_name(test.expression, var)
         ):
             text, title = (f"not all({it})", "all()") if inside else (f"all({it})", "all()")
         elif (other := _equality_with(test, var)) is not None:
@@ -549,7 +544,7 @@ class ManualAnyAllRule(LoopRule):
         if (
             not has_comment(node)
             and not has_comment(after)
-            and not contains_any(node.iter, cst.Await, cst.Yield, cst.NamedExpr)
+            and not contains(node.iter, cst.Await, cst.Yield, cst.NamedExpr)
             and not facts.loop_names_escape([var], node)
         ):
             fix = NodeFix(
@@ -568,7 +563,7 @@ def _equality_with(test: cst.BaseExpression, var: str) -> cst.BaseExpression | N
     if not isinstance(comp.operator, cst.Equal):
         return None
     left, right = test.left, comp.comparator
-    other = right if _is_name(left, var) else left if _is_name(right, var) else None
+    other = right if is_name(left, var) else left if is_name(right, var) else None
     if other is None:
         return None
     if is_constant(other) or (isinstance(other, cst.Name) and other.value != var):
@@ -674,7 +669,7 @@ class RangeLenRule(LoopRule):
                 and len(n.slice) == 1
                 and isinstance(n.slice[0].slice, cst.Index)
                 and n.slice[0].slice.star is None
-                and _is_name(n.slice[0].slice.value, index)
+                and is_name(n.slice[0].slice.value, index)
                 and self.ctx.code(n.value) == seq_code
             ):
                 if id(n) in written:
@@ -714,9 +709,9 @@ class RangeLenRule(LoopRule):
 
 
 def _range_len_arg(node: cst.BaseExpression) -> cst.BaseExpression | None:
-    if isinstance(node, cst.Call) and _is_name(node.func, "range"):
+    if isinstance(node, cst.Call) and is_name(node.func, "range"):
         args = _positional(node, 1)
-        if args and isinstance(args[0], cst.Call) and _is_name(args[0].func, "len"):
+        if args and isinstance(args[0], cst.Call) and is_name(args[0].func, "len"):
             inner = _positional(args[0], 1)
             if inner:
                 return inner[0]
@@ -745,7 +740,7 @@ def _literal_pattern(node: cst.BaseExpression) -> str | None:
 def _constant_flags(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.Integer):
         return True
-    if isinstance(node, cst.Attribute) and _is_name(node.value, "re"):
+    if isinstance(node, cst.Attribute) and is_name(node.value, "re"):
         return True
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
         return _constant_flags(node.left) and _constant_flags(node.right)
@@ -781,7 +776,7 @@ class RegexInLoopRule(LoopRule):
         if not self.in_repeated_loop():
             return
         func = node.func
-        if not (isinstance(func, cst.Attribute) and _is_name(func.value, "re")):
+        if not (isinstance(func, cst.Attribute) and is_name(func.value, "re")):
             return
         name = func.attr.value
         if name != "compile" and name not in _RE_FUNCS:
@@ -877,7 +872,7 @@ class StringConcatInLoopRule(LoopRule):
         kind: Literal["str", "bytes"] | None = None
         if isinstance(target, cst.Name):
             if facts.only_bound_to(target.value, "str"):
-                kind = self._literal_kind(facts, lambda t: _is_name(t, target.value))
+                kind = self._literal_kind(facts, lambda t: is_name(t, target.value))
                 if kind is None and any(
                     b.kind == "param" for b in facts.bindings.get(target.value, [])
                 ):
@@ -1105,11 +1100,11 @@ class DictKeyLookupRule(LoopRule):
         for n in walk(node.body):
             if (
                 isinstance(n, cst.Subscript)
-                and _is_name(n.value, d)
+                and is_name(n.value, d)
                 and len(n.slice) == 1
                 and isinstance(n.slice[0].slice, cst.Index)
                 and n.slice[0].slice.star is None
-                and _is_name(n.slice[0].slice.value, k)
+                and is_name(n.slice[0].slice.value, k)
             ):
                 if id(n) in written:
                     return
@@ -1211,7 +1206,7 @@ class ReadlinesInForRule(LoopRule):
         if len(binds) != 1 or binds[0].kind != "with":
             return False
         opened = binds[0].value
-        if not (isinstance(opened, cst.Call) and _is_name(opened.func, "open")):
+        if not (isinstance(opened, cst.Call) and is_name(opened.func, "open")):
             return False
         with_item = binds[0].node
         with_stmt = facts.parent(with_item)

@@ -32,6 +32,15 @@ def code(node: cst.CSTNode) -> str:
 # edit, so they walk the dataclass fields instead (about 20x cheaper).
 
 _FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+_IS_NODE: dict[type, bool] = {}  # isinstance() against the CSTNode ABC is slow; types repeat
+
+
+def _is_node(value: object) -> bool:
+    t = type(value)
+    known = _IS_NODE.get(t)
+    if known is None:
+        known = _IS_NODE[t] = isinstance(value, cst.CSTNode)
+    return known
 
 
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
@@ -44,8 +53,8 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     for name in names:
         value = getattr(node, name)
         if type(value) is list or type(value) is tuple:
-            out.extend(v for v in value if isinstance(v, cst.CSTNode))
-        elif isinstance(value, cst.CSTNode):
+            out.extend(v for v in value if _is_node(v))
+        elif _is_node(value):
             out.append(value)
     return out
 
