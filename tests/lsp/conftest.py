@@ -455,14 +455,18 @@ def _make_client() -> HoneTestClient:
         lsp.WORKSPACE_DIAGNOSTIC_REFRESH: refresh,
         lsp.WINDOW_SHOW_MESSAGE: show_message,
     }
+
+    def status(c: HoneTestClient, params: Any) -> None:
+        c.notifications.append(("hone/status", params))
+        c.poke()
+
+    def timing_report(c: HoneTestClient, params: Any) -> None:
+        c.notifications.append(("hone/timingReport", params))
+        c.poke()
+
+    features["hone/status"] = status
+    features["hone/timingReport"] = timing_report
     register_lsp_features(client, features)
-    for method in ("hone/status", "hone/timingReport"):
-
-        def record(ls: HoneTestClient, params: Any, method: str = method) -> None:
-            ls.notifications.append((method, params))
-            ls.poke()
-
-        client.feature(method)(record)
     return client
 
 

@@ -56,17 +56,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@pytest.fixture(autouse=True)
-def _capture_status(_isolated_llm: None, client: HoneTestClient) -> None:
-    """Record ``hone/status`` (installed straight into the client's handler table)."""
-
-    def on_status(params: Any) -> None:
-        client.notifications.append(("hone/status", _plain(params)))
-        client.poke()
-
-    client.protocol.fm.features["hone/status"] = on_status
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as server:
@@ -107,7 +96,7 @@ def llm_diagnostics(diagnostics: list[lsp.Diagnostic]) -> list[lsp.Diagnostic]:
 
 
 def statuses(client: HoneTestClient) -> list[str]:
-    return [p["state"] for m, p in client.notifications if m == "hone/status"]
+    return [_plain(p)["state"] for m, p in client.notifications if m == "hone/status"]
 
 
 async def test_save_shows_llm_findings_and_the_rewrite_applies(
@@ -117,13 +106,13 @@ async def test_save_shows_llm_findings_and_the_rewrite_applies(
     fake.respond_with(dedupe_reply)
     uri = await client.open(workspace / "mod.py", SRC)
     rule_diags = await client.diagnostics_of(uri)
-    assert "HONE980" in {d.code for d in rule_diags}, "rule diagnostics do not wait for a save"
+    assert "HONE990" in {d.code for d in rule_diags}, "rule diagnostics do not wait for a save"
     assert fake.requests == [], "nothing is sent before a save"
 
     client.save(uri)
     diags = await client.wait_diagnostics(uri, lambda ds: bool(llm_diagnostics(ds)))
     [d] = llm_diagnostics(diags)
-    assert "HONE980" in {x.code for x in diags}, "merged with the rule diagnostics"
+    assert "HONE990" in {x.code for x in diags}, "merged with the rule diagnostics"
     assert d.code == "LLM100" and "O(n^2)" in d.message and "40x faster" in d.message
     assert d.severity == lsp.DiagnosticSeverity.Warning
     assert (d.range.start.line, d.range.end.line) == (2, 4)
@@ -177,7 +166,7 @@ async def test_save_shows_llm_findings_and_the_rewrite_applies(
     assert new_text.endswith("def check(a):\n    return a == None\n")
     # the finding went away with the text it was about; the rule finding stayed
     diags = await client.wait_diagnostics(uri, lambda ds: not llm_diagnostics(ds))
-    assert "HONE980" in {x.code for x in diags}
+    assert "HONE990" in {x.code for x in diags}
     for message in client.messages:
         assert KEY not in message.message
     for message in client.log_messages:
@@ -196,7 +185,7 @@ async def test_no_endpoint_configured_is_said_once(client: HoneTestClient, works
         result = await analyse_command(client, uri)
         assert result["sent"] == 0
     diags = await client.diagnostics_of(uri)
-    assert "HONE980" in {d.code for d in diags} and not llm_diagnostics(diags)
+    assert "HONE990" in {d.code for d in diags} and not llm_diagnostics(diags)
     assert len(client.messages_matching("LLM analysis is off")) == 1
     [message] = client.messages_matching("LLM analysis is off")
     assert "llm.baseUrl" in message
@@ -248,7 +237,7 @@ async def test_stale_result_is_dropped_and_rules_do_not_wait(
         edited = SRC.replace("out = []", "out = list()").replace("a == None", "a == None or a")
         await client.replace(uri, edited)
         diags = await client.diagnostics_of(uri)
-        assert "HONE980" in {d.code for d in diags}
+        assert "HONE990" in {d.code for d in diags}
         assert fake.in_flight >= 1, "the LLM request is still pending"
     finally:
         gate.set()
@@ -314,7 +303,7 @@ async def test_user_can_cancel_from_the_progress_bar(
     await client.wait_until(lambda: fake.in_flight == 0, what="requests closed")
     # rules are unaffected
     await client.replace(uri, SRC + "\n")
-    assert "HONE980" in {d.code for d in await client.diagnostics_of(uri)}
+    assert "HONE990" in {d.code for d in await client.diagnostics_of(uri)}
 
 
 @pytest.mark.hone_clients("neovim")
@@ -332,5 +321,5 @@ async def test_on_change_trigger_and_turning_it_off(
     configure(workspace, fake, trigger="off")
     client.save(from_fs_path(str(workspace / "pyproject.toml")) or "")
     diags = await client.wait_diagnostics(uri, lambda ds: not llm_diagnostics(ds))
-    assert "HONE980" in {d.code for d in diags}
+    assert "HONE990" in {d.code for d in diags}
     await client.wait_until(lambda: statuses(client)[-1:] == ["off"], what="hone/status off")

@@ -50,24 +50,15 @@ if __name__ == "__main__":
 
 @pytest.fixture(autouse=True)
 def capture(client: HoneTestClient) -> dict[str, int]:
-    """Record ``hone/timingReport`` and answer ``workspace/codeLens/refresh`` (as editors do).
-
-    Installed straight into the client's handler table so that it works whatever the shared
-    fixtures register for these methods.
-    """
+    """Count ``workspace/codeLens/refresh`` requests and answer them (as editors do);
+    ``hone/timingReport`` is recorded by the shared client."""
     counts = {"lens_refresh": 0}
-
-    def on_report(params: Any) -> None:
-        client.notifications.append(("hone/timingReport", params))
-        client.poke()
 
     def on_refresh(_params: Any) -> None:
         counts["lens_refresh"] += 1
         client.poke()
 
-    features = client.protocol.fm.features
-    features["hone/timingReport"] = on_report
-    features[lsp.WORKSPACE_CODE_LENS_REFRESH] = on_refresh
+    client.protocol.fm.features[lsp.WORKSPACE_CODE_LENS_REFRESH] = on_refresh
     return counts
 
 
