@@ -5,8 +5,17 @@ from __future__ import annotations
 from hone.analysis.engine import NOT_ANALYSED_CODE, SYNTAX_CODE, analyse_text
 
 
-def test_hundreds_of_adjacent_string_literals_are_skipped_with_a_note() -> None:
+def test_hundreds_of_adjacent_string_literals_are_analysed() -> None:
+    """libcst nests adjacent strings one level per piece; hone's rules walk 400 of them."""
     parts = "".join(f'    "piece{i}"\n' for i in range(400))
+    src = f"X = (\n{parts})\ndef f(xs):\n    return sorted(xs)[0]\n"
+    analysis = analyse_text(src)
+    assert [f.code for f in analysis.findings] == ["HONE201"]
+    assert not analysis.rule_errors
+
+
+def test_thousands_of_adjacent_string_literals_are_skipped_with_a_note() -> None:
+    parts = "".join(f'    "piece{i}"\n' for i in range(3000))
     src = f"def f(xs):\n    return sorted(xs)[0]\n\nX = (\n{parts})\n"
     analysis = analyse_text(src)
     assert analysis.syntax_error is None

@@ -30,6 +30,7 @@ from hone.core.settings import Settings
 from hone.core.text import TextDocumentLines, apply_edits
 from hone.rules.base import NodeFix, Replacement, Report, RuleContext
 from hone.rules.registry import all_rules, is_selected
+from hone.rules.traversal import visit_batched
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +229,7 @@ def _run_rules(module: cst.Module) -> tuple[list[Report], list[str]]:
     """All rules in one traversal; if one raises, rerun rule by rule to isolate it."""
     ctx = RuleContext(module)
     try:
-        cst.visit_batched(module, [rule(ctx) for rule in all_rules()])
+        visit_batched(module, [rule(ctx) for rule in all_rules()])
         return ctx.reports, []
     except RecursionError:
         raise  # the tree, not a rule: every rule would fail the same way
@@ -239,7 +240,7 @@ def _run_rules(module: cst.Module) -> tuple[list[Report], list[str]]:
     for rule in all_rules():
         single = RuleContext(module)
         try:
-            cst.visit_batched(module, [rule(single)])
+            visit_batched(module, [rule(single)])
         except Exception as exc:
             log.exception("rule %s raised", rule.meta.id)
             errors.append(f"{rule.meta.id}: {exc!r}")

@@ -107,7 +107,7 @@ class Rule(cst.BatchableCSTVisitor):
         libcst's default uses ``inspect.getmembers`` on every call, i.e. for every rule and
         every chunk: that alone cost seconds on a large file.
         """
-        return {name: getattr(self, name) for name in _visitor_names(type(self))}
+        return {name: getattr(self, name) for name in visitor_names(type(self))}
 
     def report(
         self,
@@ -128,7 +128,7 @@ class Rule(cst.BatchableCSTVisitor):
 
 
 @cache
-def _visitor_names(cls: type[Rule]) -> tuple[str, ...]:
+def visitor_names(cls: type[Rule]) -> tuple[str, ...]:
     names = []
     for name in dir(cls):
         if not name.startswith(("visit_", "leave_")):

@@ -35,7 +35,7 @@ _FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
 _IS_NODE: dict[type, bool] = {}  # isinstance() against the CSTNode ABC is slow; types repeat
 
 
-def _is_node(value: object) -> bool:
+def is_node(value: object) -> bool:
     t = type(value)
     known = _IS_NODE.get(t)
     if known is None:
@@ -53,8 +53,8 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     for name in names:
         value = getattr(node, name)
         if type(value) is list or type(value) is tuple:
-            out.extend(v for v in value if _is_node(v))
-        elif _is_node(value):
+            out.extend(v for v in value if is_node(v))
+        elif is_node(value):
             out.append(value)
     return out
 
