@@ -1,7 +1,8 @@
 """What a rule is, and how it reports.
 
 A rule is a libcst ``BatchableCSTVisitor``: the engine runs *all* rules in one traversal of each
-chunk (``libcst.visit_batched``), so adding rules does not add traversals.  Rules report nodes,
+chunk (:func:`hone.rules.traversal.visit_batched`, a read-only equivalent of libcst's), so adding
+rules does not add traversals.  Rules report nodes,
 not positions: positions are resolved by the engine only for chunks that have findings, because
 libcst's position metadata is the expensive part of analysis.
 
