@@ -4,6 +4,7 @@ report notification, findings on the code, crashes, the time limit, cancellation
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +191,24 @@ async def test_a_function_with_program_arguments_and_unsaved_text(
     reply = as_dict(await execute(client, "hone.runWithTiming", {"uri": uri, "function": "main"}))
     assert reply["ok"] is True and reply["report"]["function"] == "main"
     assert reply["report"]["stdout"] == "edited 400000 argv []\n"
+
+
+@pytest.mark.hone_session(initialization_options={"run": {"sampler": "thread"}})
+async def test_the_sampler_setting_is_what_the_run_uses(
+    client: HoneTestClient, workspace: Path
+) -> None:
+    uri = await client.open(workspace / "prog.py", PROGRAM)
+    reply = as_dict(await execute(client, "hone.runWithTiming", {"uri": uri, "function": "main"}))
+    assert reply["ok"] is True and reply["report"]["sampler"] == "thread"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="timer signals are Linux's")
+async def test_runs_are_sampled_by_timer_signal_by_default(
+    client: HoneTestClient, workspace: Path
+) -> None:
+    uri = await client.open(workspace / "prog.py", PROGRAM)
+    reply = as_dict(await execute(client, "hone.runWithTiming", {"uri": uri, "function": "main"}))
+    assert reply["ok"] is True and reply["report"]["sampler"] == "signal"
 
 
 async def test_a_function_that_needs_arguments_is_refused(

@@ -151,6 +151,15 @@ SPECS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec("run.memoryMb", "int", 2048, "Memory limit of a run (address space).", minimum=64),
     SettingSpec("run.maxOutputKb", "int", 1024, "Captured stdout+stderr cap of a run.", minimum=1),
+    SettingSpec(
+        "run.sampler",
+        "str",
+        "auto",
+        "How a run is sampled: 'signal' (a timer signal to the main thread, Linux: the lowest "
+        "overhead), 'thread' (for programs whose C extensions do not retry a system call that "
+        "a signal interrupts), or 'auto' (signal where available).",
+        enum=("auto", "signal", "thread"),
+    ),
 )
 
 SPEC_BY_KEY: dict[str, SettingSpec] = {s.key: s for s in SPECS}

@@ -342,6 +342,7 @@ class TimingFeature(Feature):
             timeout_s=settings.float("run.timeoutSeconds"),
             memory_mb=settings.int("run.memoryMb"),
             max_output_bytes=settings.int("run.maxOutputKb") * 1024,
+            sampler=settings.str("run.sampler"),
             extra_sys_path=(cwd,) if cwd != str(path.parent) else (),
             user_roots=(cwd,),
             env_remove=(api_key_env,) if api_key_env else (),
