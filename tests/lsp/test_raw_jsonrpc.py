@@ -279,6 +279,31 @@ def test_requests_after_shutdown_are_refused_and_exit_ends_the_process(
     assert server.proc.wait(timeout=TIMEOUT_S) == 0
 
 
+def test_shutdown_during_a_timed_run_answers_both_requests(
+    server: RawServer, tmp_path: Path
+) -> None:
+    """pygls 2.1.1 cancels the other requests while iterating the dict their cancellation
+    callbacks delete from: the shutdown got an internal error instead of its answer."""
+    initialize(server, tmp_path)
+    prog = tmp_path / "slow.py"
+    prog.write_text("import time\n\nfor _ in range(400):\n    time.sleep(0.01)\n")
+    open_doc(server, prog.as_uri(), prog.read_text())
+    server.request(
+        2,
+        "workspace/executeCommand",
+        {"command": "hone.runWithTiming", "arguments": [{"uri": prog.as_uri()}]},
+    )
+    server.wait_for(
+        lambda m: m.get("method") == "window/logMessage" and "running" in m["params"]["message"]
+    )
+    server.request(3, "shutdown")
+    assert "result" in server.response(3), server.seen
+    run = server.response(2)  # cancelled, but answered
+    assert "error" in run or run["result"]["cancelled"] is True, run
+    server.notify("exit")
+    assert server.proc.wait(timeout=TIMEOUT_S) == 0
+
+
 def test_tcp_transport_and_log_file(tmp_path: Path) -> None:
     import socket
     import time

@@ -140,6 +140,20 @@ class HoneProtocol(LanguageServerProtocol):
         self._server.adjust_capabilities(result.capabilities)
         return result
 
+    @lsp_method(lsp.SHUTDOWN)
+    def lsp_shutdown(self, *args: Any) -> Generator[Any, Any, None]:
+        """pygls' own, but iterating over a copy of the requests in flight: cancelling one runs
+        its done-callback at once, which removes it from the dict (pygls answered a shutdown
+        sent during a timed run with "dictionary changed size during iteration").  The id is
+        read before the server's handler runs, while it is still this request's."""
+        current_id = self.msg_id
+        if (handler := self.fm.features.get(lsp.SHUTDOWN)) is not None:
+            yield handler, args, None
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current_id and not future.done():
+                future.cancel()
+        self._shutdown = True
+
     # -- text synchronisation (hone keeps its own documents) ----------------------------------------
     @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(
