@@ -18,6 +18,7 @@ import pytest
 from hone.core.outline import Outline
 from hone.core.text import split_lines
 from hone.rules.base import Report, RuleContext
+from hone.rules.loopkit import LoopRule
 from hone.rules.nodeutil import code
 from hone.rules.registry import all_rules
 from hone.rules.traversal import visit_batched
@@ -87,3 +88,54 @@ def test_same_reports_as_libcst_visit_batched(name: str, source: str) -> None:
         total += len(ours)
     if name.endswith(".py"):  # the examples are written to be found
         assert total > 0
+
+
+class _LoopProbe(LoopRule):
+    """Records the loop context each call is seen in (the tracker is shared by loop rules)."""
+
+    meta = all_rules()[0].meta
+    seen: list[tuple[str, int, str | None]]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = self.function
+        self.seen.append((type(self).__name__, len(self.loops), func and func.name.value))
+
+
+class _ProbeA(_LoopProbe):
+    pass
+
+
+class _ProbeB(_LoopProbe):
+    pass
+
+
+NESTED = """\
+def f(rows):
+    for row in rows:
+        for cell in row:
+            g(cell)
+        [h(x) for x in row for y in x]
+    while rows:
+        rows.pop()
+
+    def inner():
+        return k()
+"""
+
+
+@pytest.mark.parametrize("run", [visit_batched, cst.visit_batched], ids=["hone", "libcst"])
+def test_loop_rules_share_one_tracker(run: Any) -> None:
+    module = cst.parse_module(NESTED)
+    ctx = RuleContext(module)
+    probes = [_ProbeA(ctx), _ProbeB(ctx)]
+    for probe in probes:
+        probe.seen = []
+    run(module, probes)
+    expected = [
+        ("f", 2),  # g(cell): two for statements
+        ("f", 2),  # h(x): the for statement and the comprehension
+        ("f", 1),  # rows.pop(): the while loop
+        ("inner", 0),  # k(): a new function, no loops
+    ]
+    for probe in probes:
+        assert [(name, depth) for _, depth, name in probe.seen] == expected

@@ -102,13 +102,18 @@ class Rule(cst.BatchableCSTVisitor):
         super().__init__()
         self.ctx = ctx
 
+    def visitor_names(self) -> tuple[str, ...]:
+        """Names of the visit_/leave_ methods this rule wants called (the same tuple object for
+        every rule that wants the same ones, so traversals can cache their plans on it)."""
+        return class_visitor_names(type(self))
+
     def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
         """The rule's visit_/leave_ methods, with the name lookup cached per class.
 
         libcst's default uses ``inspect.getmembers`` on every call, i.e. for every rule and
         every chunk: that alone cost seconds on a large file.
         """
-        return {name: getattr(self, name) for name in visitor_names(type(self))}
+        return {name: getattr(self, name) for name in self.visitor_names()}
 
     def report(
         self,
@@ -129,7 +134,7 @@ class Rule(cst.BatchableCSTVisitor):
 
 
 @cache
-def visitor_names(cls: type[Rule]) -> tuple[str, ...]:
+def class_visitor_names(cls: type[Rule]) -> tuple[str, ...]:
     names = []
     for name in dir(cls):
         if not name.startswith(("visit_", "leave_")):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -82,18 +82,18 @@ class LoopRule(Rule):
             self._owner = True
             _tracker_slot = (ctx, self._frames)
 
-    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
+    def visitor_names(self) -> tuple[str, ...]:
         """The rule's own visitor methods, plus the tracking ones if it owns the tracker."""
         key = (type(self), self._owner)
         names = _VISITOR_NAMES.get(key)
         if names is None:
             names = tuple(
                 name
-                for name, method in super().get_visitors().items()
+                for name in super().visitor_names()
                 if self._owner or name not in _TRACKING
             )
             _VISITOR_NAMES[key] = names
-        return {name: getattr(self, name) for name in names}
+        return names
 
     @property
     def in_loop(self) -> bool:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from hone.rules.base import Rule, visitor_names
+from hone.rules.base import Rule
 from hone.rules.nodeutil import is_node
 
 
@@ -67,13 +67,17 @@ class _Dispatch:
     fields: tuple[tuple[str, tuple[_Call, ...], tuple[_Call, ...]], ...]
 
 
-class _Plan:
-    """The dispatch tables of one set of rule classes, filled in as node types are met."""
+_PlanKey = tuple[tuple[type[Rule], tuple[str, ...]], ...]
 
-    def __init__(self, classes: tuple[type[Rule], ...]) -> None:
+
+class _Plan:
+    """The dispatch tables of one set of rules -- each rule's class and the visitor methods it
+    wants called (:meth:`Rule.visitor_names`) -- filled in as node types are met."""
+
+    def __init__(self, key: _PlanKey) -> None:
         self.calls: dict[str, list[_Call]] = {}
-        for index, cls in enumerate(classes):
-            for name in visitor_names(cls):
+        for index, (cls, names) in enumerate(key):
+            for name in names:
                 self.calls.setdefault(name, []).append((index, getattr(cls, name)))
         self.dispatch: dict[type[cst.CSTNode], _Dispatch] = {}
 
@@ -97,15 +101,15 @@ class _Plan:
         return found
 
 
-_PLANS: dict[tuple[type[Rule], ...], _Plan] = {}
+_PLANS: dict[_PlanKey, _Plan] = {}
 
 
 def visit_batched(node: cst.CSTNode, rules: Sequence[Rule]) -> None:
     """Call every rule's visitor methods over ``node``'s tree, as ``libcst.visit_batched``."""
-    classes = tuple(type(rule) for rule in rules)
-    plan = _PLANS.get(classes)
+    key = tuple((type(rule), rule.visitor_names()) for rule in rules)
+    plan = _PLANS.get(key)
     if plan is None:
-        plan = _PLANS[classes] = _Plan(classes)
+        plan = _PLANS[key] = _Plan(key)
     dispatch_for = plan.dispatch_for
 
     def run(node: cst.CSTNode) -> None:
