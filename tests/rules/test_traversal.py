@@ -17,7 +17,8 @@ import pytest
 
 from hone.core.outline import Outline
 from hone.core.text import split_lines
-from hone.rules.base import Report, RuleContext
+from hone.rules import traversal
+from hone.rules.base import Report, Rule, RuleContext
 from hone.rules.loopkit import LoopRule
 from hone.rules.nodeutil import code
 from hone.rules.registry import all_rules
@@ -139,3 +140,71 @@ def test_loop_rules_share_one_tracker(run: Any) -> None:
     ]
     for probe in probes:
         assert [(name, depth) for _, depth, name in probe.seen] == expected
+
+
+def test_children_are_visited_in_libcsts_order() -> None:
+    """For every node of several real modules: the children the pass walks, in its order, are
+    libcst's ``node.children``."""
+    from hone.rules.nodeutil import is_node, walk
+    from hone.rules.traversal import _fields
+
+    def ordered(node: cst.CSTNode) -> list[cst.CSTNode]:
+        out: list[cst.CSTNode] = []
+        for field in _fields(node).order:
+            value = getattr(node, field)
+            values = value if type(value) in (tuple, list) else (value,)
+            out.extend(v for v in values if is_node(v))
+        return out
+
+    kinds: set[type] = set()
+    for name in ("argparse", "email._header_value_parser", "typing", "dataclasses"):
+        module = cst.parse_module(inspect.getsource(importlib.import_module(name)))
+        for node in walk(module):
+            kinds.add(type(node))
+            assert [id(c) for c in ordered(node)] == [id(c) for c in node.children], type(node)
+    assert len(kinds) > 80  # most of libcst's node types were met
+
+
+class _FStringProbe(Rule):
+    """Records the calls libcst makes around f-string parts, whose format_spec it skips when
+    there is none."""
+
+    meta = all_rules()[0].meta
+    calls: list[str]
+
+    def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
+        self.calls.append("visit")
+
+    def visit_FormattedStringExpression_format_spec(
+        self, node: cst.FormattedStringExpression
+    ) -> None:
+        self.calls.append("spec")
+
+    def leave_FormattedStringExpression_format_spec(
+        self, node: cst.FormattedStringExpression
+    ) -> None:
+        self.calls.append("/spec")
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.calls.append(node.value)
+
+
+@pytest.mark.parametrize(
+    "source",
+    ['x = f"{a:>{w}}" + f"{b}"\n', 'x = f"{b}" + f"{a:>{w}}" + f"{c!r}"\n'],
+    ids=["spec-first", "spec-later"],
+)
+def test_fields_libcst_skips_when_empty_are_learnt_whatever_comes_first(
+    source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(traversal, "_FIELDS", {})  # learn from this source alone
+    monkeypatch.setattr(traversal, "_PLANS", {})
+    module = cst.parse_module(source)
+    calls = []
+    for run in (visit_batched, cst.visit_batched):
+        probe = _FStringProbe(RuleContext(module))
+        probe.calls = []
+        run(module, [probe])
+        calls.append(probe.calls)
+    assert calls[0] == calls[1]
+    assert "spec" in calls[0] and "w" in calls[0]

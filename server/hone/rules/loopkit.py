@@ -88,9 +88,7 @@ class LoopRule(Rule):
         names = _VISITOR_NAMES.get(key)
         if names is None:
             names = tuple(
-                name
-                for name in super().visitor_names()
-                if self._owner or name not in _TRACKING
+                name for name in super().visitor_names() if self._owner or name not in _TRACKING
             )
             _VISITOR_NAMES[key] = names
         return names

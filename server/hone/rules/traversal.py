@@ -8,12 +8,16 @@ walks the same fields in the same order and calls the same methods -- ``visit_<N
 ``visit_<Node>_<field>``, ``leave_<Node>_<field>``, ``leave_<Node>`` -- without building
 anything.
 
-The order of a node type's fields is libcst's own: it is recorded the first time a type is met,
-by letting libcst visit one node of it one level deep, so it follows whatever libcst does.
+The fields of a node type, and their order, are libcst's own: they are learnt from libcst by
+letting it visit one node of the type one level deep.  libcst skips a few fields when they are
+None (an f-string expression's ``format_spec``), so a node is learnt from again when it holds
+nodes in a field not learnt yet, or None in a field never seen None yet; a field learnt to be
+skipped when None is skipped when None, attribute visitors included.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -23,7 +27,7 @@ from hone.rules.base import Rule
 from hone.rules.nodeutil import is_node
 
 
-class _FieldOrder(cst.CSTVisitor):
+class _FieldRecorder(cst.CSTVisitor):
     """Records the fields libcst visits for one node, without going below it."""
 
     def __init__(self, target: cst.CSTNode) -> None:
@@ -39,17 +43,77 @@ class _FieldOrder(cst.CSTVisitor):
             self.fields.append(attribute)
 
 
-_FIELD_ORDER: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+@dataclass(frozen=True, slots=True)
+class _Fields:
+    order: tuple[str, ...]  # the fields libcst visits, in its order
+    optional: frozenset[str]  # among them, those libcst was seen to skip when None
+    none_seen: frozenset[str]  # among them, those libcst was seen to visit when None
+    # what makes a node worth learning from again: a field not learnt yet holding nodes, or a
+    # field that may be None (its default) and has not been None in a node learnt from yet
+    unseen: tuple[str, ...]
+    unconfirmed: tuple[str, ...]
 
 
-def _fields(node: cst.CSTNode) -> tuple[str, ...]:
+_FIELDS: dict[type[cst.CSTNode], _Fields] = {}
+
+
+def _learn(node: cst.CSTNode, known: _Fields | None) -> _Fields:
+    recorder = _FieldRecorder(node)
+    node.visit(recorder)
+    seen = recorder.fields
+    if known is None:
+        order, optional, none_seen = seen, set(), set()
+    else:  # merge: both are libcst's one order with some skippable fields left out
+        order = list(seen)
+        for i, name in enumerate(known.order):
+            if name not in order:
+                before = [n for n in known.order[:i] if n in order]
+                order.insert(order.index(before[-1]) + 1 if before else 0, name)
+        optional = set(known.optional) | (set(known.order) ^ set(seen))
+        none_seen = set(known.none_seen)
+    none_seen |= {name for name in seen if getattr(node, name) is None}
+    fields = dataclasses.fields(node)
+    return _Fields(
+        tuple(order),
+        frozenset(optional),
+        frozenset(none_seen),
+        # (a field holding a str or an int, like a name's value, never holds nodes)
+        tuple(f.name for f in fields if f.name not in order and _may_hold_nodes(node, f.name)),
+        tuple(
+            f.name
+            for f in fields
+            if f.default is None
+            and f.name in order
+            and f.name not in optional
+            and f.name not in none_seen
+        ),
+    )
+
+
+def _fields(node: cst.CSTNode) -> _Fields:
+    """The fields of ``node``'s type, learnt from libcst (again, if this node teaches more)."""
     kind = type(node)
-    fields = _FIELD_ORDER.get(kind)
-    if fields is None:
-        recorder = _FieldOrder(node)
-        node.visit(recorder)
-        fields = _FIELD_ORDER[kind] = tuple(recorder.fields)
-    return fields
+    known = _FIELDS.get(kind)
+    if known is None or _teaches_more(node, known):
+        known = _FIELDS[kind] = _learn(node, known)
+    return known
+
+
+def _teaches_more(node: cst.CSTNode, known: _Fields) -> bool:
+    return any(_holds_nodes(getattr(node, name)) for name in known.unseen) or any(
+        getattr(node, name) is None for name in known.unconfirmed
+    )
+
+
+def _may_hold_nodes(node: cst.CSTNode, name: str) -> bool:
+    value = getattr(node, name)
+    return value is None or (isinstance(value, tuple | list) and not value)
+
+
+def _holds_nodes(value: object) -> bool:
+    if isinstance(value, tuple | list):
+        return any(is_node(v) for v in value)
+    return is_node(value)
 
 
 # (index of the rule in the pass, the unbound method): tables are built once per set of rule
@@ -61,10 +125,12 @@ _Call = tuple[int, Callable[[Rule, cst.CSTNode], object]]
 class _Dispatch:
     """What the rules do at one node type."""
 
+    learnt: _Fields  # the field order this table was built from
     visit: tuple[_Call, ...]
     leave: tuple[_Call, ...]
-    # per field in libcst's order: (field, visit_<Node>_<field> calls, leave_<Node>_<field> calls)
-    fields: tuple[tuple[str, tuple[_Call, ...], tuple[_Call, ...]], ...]
+    # per field in libcst's order: (field, skipped when None, visit_<Node>_<field> calls,
+    # leave_<Node>_<field> calls)
+    fields: tuple[tuple[str, bool, tuple[_Call, ...], tuple[_Call, ...]], ...]
 
 
 _PlanKey = tuple[tuple[type[Rule], tuple[str, ...]], ...]
@@ -84,18 +150,23 @@ class _Plan:
     def dispatch_for(self, node: cst.CSTNode) -> _Dispatch:
         kind = type(node)
         found = self.dispatch.get(kind)
-        if found is None:
+        if found is not None and not (found.learnt.unseen or found.learnt.unconfirmed):
+            return found  # the usual case: nothing more to learn about this type
+        learnt = _fields(node)
+        if found is None or found.learnt is not learnt:
             name, calls = kind.__name__, self.calls
             found = self.dispatch[kind] = _Dispatch(
+                learnt,
                 tuple(calls.get(f"visit_{name}", ())),
                 tuple(calls.get(f"leave_{name}", ())),
                 tuple(
                     (
                         field,
+                        field in learnt.optional,
                         tuple(calls.get(f"visit_{name}_{field}", ())),
                         tuple(calls.get(f"leave_{name}_{field}", ())),
                     )
-                    for field in _fields(node)
+                    for field in learnt.order
                 ),
             )
         return found
@@ -116,10 +187,12 @@ def visit_batched(node: cst.CSTNode, rules: Sequence[Rule]) -> None:
         dispatch = dispatch_for(node)
         for i, method in dispatch.visit:
             method(rules[i], node)
-        for field, visit_field, leave_field in dispatch.fields:
+        for field, optional, visit_field, leave_field in dispatch.fields:
+            value = getattr(node, field)
+            if optional and value is None:
+                continue  # libcst does not visit this field when it is empty
             for i, method in visit_field:
                 method(rules[i], node)
-            value = getattr(node, field)
             if type(value) is tuple or type(value) is list:
                 for child in value:
                     if is_node(child):
