@@ -20,7 +20,7 @@ from hone.core.text import split_lines
 from hone.rules import traversal
 from hone.rules.base import Report, Rule, RuleContext
 from hone.rules.loopkit import LoopRule
-from hone.rules.nodeutil import code
+from hone.rules.nodeutil import code, is_node, walk
 from hone.rules.registry import all_rules
 from hone.rules.traversal import visit_batched
 
@@ -145,12 +145,10 @@ def test_loop_rules_share_one_tracker(run: Any) -> None:
 def test_children_are_visited_in_libcsts_order() -> None:
     """For every node of several real modules: the children the pass walks, in its order, are
     libcst's ``node.children``."""
-    from hone.rules.nodeutil import is_node, walk
-    from hone.rules.traversal import _fields
 
     def ordered(node: cst.CSTNode) -> list[cst.CSTNode]:
         out: list[cst.CSTNode] = []
-        for field in _fields(node).order:
+        for field in traversal._fields(node).order:
             value = getattr(node, field)
             values = value if type(value) in (tuple, list) else (value,)
             out.extend(v for v in values if is_node(v))
