@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import libcst as cst
 
@@ -81,6 +81,8 @@ class RuleContext:
 
     module: cst.Module
     reports: list[Report] = field(default_factory=list)
+    # state the rules of this traversal share (e.g. the loop tracker), by a key of their own
+    shared: dict[str, Any] = field(default_factory=dict)
 
     def code(self, node: cst.CSTNode) -> str:
         """Source of an expression-level node (statements: use ``statement_code``)."""

@@ -42,25 +42,13 @@ class _Frame:
     loops: list[cst.CSTNode] = field(default_factory=list)
 
 
-# The loop context of one traversal, shared by all loop rules: the first LoopRule built for a
-# RuleContext owns it (only the owner has the tracking visitor methods), the others read it.
-# Rules are built together just before their traversal, so the slot is only consulted then;
-# whatever interleaving, every tracker has exactly one owner updating it.
-_tracker_slot: tuple[RuleContext, list[_Frame]] | None = None
-
-# FunctionFacts of the module being traversed, shared by all rules of one traversal (they run
-# interleaved on the same tree).  One slot: a new module replaces it; identity is checked on
-# every use, so a concurrent traversal can only cause a rebuild, never a wrong answer.
-_shared_facts: tuple[cst.Module, dict[int, FunctionFacts | None]] | None = None
-
-
-def _facts_for(module: cst.Module) -> dict[int, FunctionFacts | None]:
-    global _shared_facts
-    slot = _shared_facts
-    if slot is None or slot[0] is not module:
-        slot = (module, {})
-        _shared_facts = slot
-    return slot[1]
+# Per-traversal state shared by the loop rules, kept in RuleContext.shared (one context per
+# traversal, so it goes away with the chunk's tree):
+# - the loop context: the first LoopRule built for a context owns it (only the owner has the
+#   tracking visitor methods), the others read it;
+# - the FunctionFacts of the functions met, built once for all rules.
+_TRACKER = "loopkit.tracker"
+_FACTS = "loopkit.facts"
 
 
 class LoopRule(Rule):
@@ -71,16 +59,12 @@ class LoopRule(Rule):
     """
 
     def __init__(self, ctx: RuleContext) -> None:
-        global _tracker_slot
         super().__init__(ctx)
-        slot = _tracker_slot
-        if slot is not None and slot[0] is ctx:
-            self._frames = slot[1]
-            self._owner = False
-        else:
-            self._frames = [_Frame(None)]
-            self._owner = True
-            _tracker_slot = (ctx, self._frames)
+        frames: list[_Frame] | None = ctx.shared.get(_TRACKER)
+        self._owner = frames is None
+        if frames is None:
+            frames = ctx.shared[_TRACKER] = [_Frame(None)]
+        self._frames = frames
 
     def visitor_names(self) -> tuple[str, ...]:
         """The rule's own visitor methods, plus the tracking ones if it owns the tracker."""
@@ -115,7 +99,7 @@ class LoopRule(Rule):
         func = self.function
         if func is None:
             return None
-        cache = _facts_for(self.ctx.module)
+        cache: dict[int, FunctionFacts | None] = self.ctx.shared.setdefault(_FACTS, {})
         key = id(func)
         if key not in cache:
             cache[key] = FunctionFacts.build(func)
