@@ -128,16 +128,12 @@ class Outline:
             (
                 *(c for c in self.chunks if c.last_line < region_first),
                 *fresh.chunks,
-                *(_shift_chunk(c, delta) for c in self.chunks if c.first_line > old_region_last),
+                *(c.shifted(delta) for c in self.chunks if c.first_line > old_region_last),
             ),
             (
                 *(f for f in self.functions if f.end_line < region_first),
                 *fresh.functions,
-                *(
-                    _shift_function(f, delta)
-                    for f in self.functions
-                    if f.start_line > old_region_last
-                ),
+                *(f.shifted(delta) for f in self.functions if f.start_line > old_region_last),
             ),
         )
 
@@ -178,15 +174,3 @@ def _common_tail(a: Sequence[str], b: Sequence[str], limit: int) -> int:
     while i < limit and a[-1 - i] == b[-1 - i]:
         i += 1
     return i
-
-
-def _shift_chunk(chunk: Chunk, delta: int) -> Chunk:
-    if delta == 0:
-        return chunk
-    return replace(chunk, first_line=chunk.first_line + delta, last_line=chunk.last_line + delta)
-
-
-def _shift_function(fn: FunctionInfo, delta: int) -> FunctionInfo:
-    if delta == 0:
-        return fn
-    return replace(fn, span=fn.span.shifted(delta), body_start_line=fn.body_start_line + delta)
