@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
     _configure_logging(args.log_file, args.log_level)
     if not not_dumpable() and sys.platform.startswith("linux"):
         logging.getLogger("hone").warning("hone: prctl(PR_SET_DUMPABLE, 0) failed")
+    from hone.lsp.protocol import serve_stdio, serve_tcp
     from hone.lsp.server import HoneLanguageServer
 
     # Everything imported so far (lsprotocol's ~1,000 classes above all) lives as long as the
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     server = HoneLanguageServer()
     if args.tcp is not None:
         host, port = args.tcp
-        server.start_tcp(host, port)
+        serve_tcp(server, host, port)
     else:
-        server.start_io()
+        serve_stdio(server)
     return 0
