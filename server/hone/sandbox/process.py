@@ -351,6 +351,7 @@ class Sandboxed:
                 await asyncio.wait_for(
                     asyncio.gather(self._stdout.closed, self._stderr.closed), 2.0
                 )
+            await self._group_emptied()
         finally:
             self._release()
         returncode = -int(signal.SIGKILL) if self._killed else status
@@ -382,6 +383,17 @@ class Sandboxed:
             loop.remove_reader(fd)
             os.close(fd)
             self._init_fd = None
+
+    async def _group_emptied(self) -> None:
+        """Remove the pids cgroup once the kernel has let go of its last task (a moment after
+        the reaping, at worst)."""
+        if self._group is None:
+            return
+        for _ in range(100):
+            if pids.remove(self._group):
+                self._group = None
+                return
+            await asyncio.sleep(0.02)
 
     def _release(self) -> None:
         self._watch.close()
