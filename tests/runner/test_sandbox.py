@@ -478,3 +478,17 @@ def test_peak_memory_is_the_programs_own_not_the_parents(write: Write, run: Run)
     assert report.ok
     assert report.peak_rss_bytes < 200 * 1024 * 1024, report.peak_rss_bytes
     del ballast
+
+
+def test_without_an_os_sandbox_the_run_goes_ahead_and_says_so(
+    write: Write, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hone.runner import sandbox as runner_sandbox
+    from hone.sandbox import Availability, process
+
+    off = Availability(False, "user namespaces are disabled")
+    monkeypatch.setattr(process, "availability", lambda: off)
+    monkeypatch.setattr(runner_sandbox, "availability", lambda: off)
+    report = run(write("import os\nprint(os.environ['HOME'] == os.environ['TMPDIR'])\n"))
+    assert report.ok and report.stdout == "True\n"
+    assert any("not isolated" in n and "user namespaces are disabled" in n for n in report.notes)

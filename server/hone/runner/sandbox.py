@@ -41,6 +41,7 @@ from hone.sandbox import (
     Result,
     SandboxUnavailable,
     UnsafeBind,
+    availability,
     filter_env,
     interpreter_paths,
     launch,
@@ -321,7 +322,8 @@ def _report(
         truncated_bytes=result.dropped_bytes,
     )
     if not result.isolated:
-        report.notes.append("not isolated: no OS sandbox can start here (see the hone log)")
+        why = availability().reason
+        report.notes.append(f"not isolated (no OS sandbox here: {why}): the program ran as you")
     if raw is not None and raw.get("phase") == "error":
         report.error = str(raw.get("error") or "the program could not be started")
         line = raw.get("error_line")
