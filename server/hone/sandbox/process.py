@@ -351,7 +351,6 @@ class Sandboxed:
                 await asyncio.wait_for(
                     asyncio.gather(self._stdout.closed, self._stderr.closed), 2.0
                 )
-            await self._group_emptied()
         finally:
             self._release()
         returncode = -int(signal.SIGKILL) if self._killed else status
@@ -384,34 +383,34 @@ class Sandboxed:
             os.close(fd)
             self._init_fd = None
 
-    async def _group_emptied(self) -> None:
-        """Remove the pids cgroup once the kernel has let go of its last task (a moment after
-        the reaping, at worst)."""
-        if self._group is None:
-            return
-        for _ in range(100):
-            if pids.remove(self._group):
-                self._group = None
-                return
-            await asyncio.sleep(0.02)
-
     def _release(self) -> None:
         self._watch.close()
         self.close_stdin()
         self._stdout.close()
         self._stderr.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
-        if self._group is not None:
-            group = self._group
-            if not pids.remove(group):
-                self._kill_group()
-                asyncio.get_running_loop().call_later(1.0, pids.remove, group)
+        if self._group is not None and not pids.remove(self._group):
+            # the kernel lets go of the group a moment after the reaping: remove it then,
+            # without making the caller wait for it
+            task = asyncio.ensure_future(_remove_when_empty(self._group))
+            _CLEANUPS.add(task)
+            task.add_done_callback(_CLEANUPS.discard)
 
     def __del__(self) -> None:
         # a caller that dropped a sandbox without waiting: at least nothing keeps running
         if self._result is None and self._proc.returncode is None:
             with contextlib.suppress(Exception):
                 os.kill(self.pid, signal.SIGKILL)
+
+
+_CLEANUPS: set[asyncio.Future[None]] = set()
+
+
+async def _remove_when_empty(group: Path) -> None:
+    for _ in range(250):
+        await asyncio.sleep(0.02)
+        if pids.remove(group):
+            return
 
 
 def _reap(pid: int) -> tuple[int, float, int]:
