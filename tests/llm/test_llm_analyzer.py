@@ -12,9 +12,10 @@ import pytest
 
 from hone.core.finding import Category, Finding, Safety, Severity
 from hone.core.functions import FunctionInfo, index_functions
+from hone.core.paths import is_excluded
 from hone.core.settings import SPEC_BY_KEY
 from hone.core.text import apply_edits, split_lines
-from hone.llm.analyzer import SOURCE, LLMAnalyzer, is_excluded
+from hone.llm.analyzer import SOURCE, LLMAnalyzer
 from hone.llm.cache import LLMCache
 from hone.llm.provider import LLMConfig, Provider
 from hone.llm.rewrite import Rewrite

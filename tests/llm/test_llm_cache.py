@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from hone.llm.cache import LLMCache, cache_key, default_cache_dir
+from hone.core.paths import default_cache_dir
+from hone.llm.cache import LLMCache, cache_key
 
 
 def test_put_get_persists_across_instances(tmp_path: Path) -> None:

@@ -49,15 +49,6 @@ CREATE TABLE IF NOT EXISTS stats (
 """
 
 
-def default_cache_dir() -> Path:
-    env = os.environ.get("HONE_CACHE_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("hone", appauthor=False))
-
-
 # -- keys -------------------------------------------------------------------------------------
 
 # Packages whose source decides what the analysis returns.

@@ -23,14 +23,13 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import Any, Protocol
-from urllib.parse import unquote, urlsplit
 
 from hone.core.finding import Category, Finding, Fix, Safety, Span
 from hone.core.functions import FunctionInfo, index_functions
+from hone.core.paths import is_excluded, uri_to_path_text
 from hone.core.text import line_content, split_lines
 from hone.llm.cache import LLMCache, cache_key
 from hone.llm.prompt import (
@@ -130,62 +129,6 @@ class _DocState:
     rewrites: dict[tuple[str, str, int], tuple[str | None, str | None]] = field(
         default_factory=dict
     )  # (qualname, hash, item) -> (new_text or None, rejection reason or None)
-
-
-# -- file exclusion ------------------------------------------------------------------------
-
-
-def uri_to_path(uri: str) -> str:
-    parts = urlsplit(uri)
-    if parts.scheme in ("file", ""):
-        return unquote(parts.path)
-    return unquote(parts.path or uri)
-
-
-@lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """gitignore-ish globs: ``**`` spans folders, ``*``/``?`` stay within one path component."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out))
-
-
-def is_excluded(path: str, patterns: Iterable[str]) -> bool:
-    """True if ``path`` matches any glob: a pattern without ``/`` matches any path component."""
-    path = path.replace("\\", "/")
-    parts = [p for p in path.split("/") if p]
-    for pattern in patterns:
-        pattern = pattern.strip().replace("\\", "/")
-        if not pattern:
-            continue
-        if "/" not in pattern.rstrip("/"):
-            rx = _glob_regex(pattern.rstrip("/"))
-            if any(rx.fullmatch(part) for part in parts):
-                return True
-            continue
-        rx = _glob_regex(pattern)
-        if rx.fullmatch(path) or rx.fullmatch(path.lstrip("/")):
-            return True
-        # "dir/**" also matches the folder's contents when given relative to any ancestor
-        if not pattern.startswith(("/", "**")) and _glob_regex("**/" + pattern).fullmatch(path):
-            return True
-    return False
 
 
 # -- the analyser --------------------------------------------------------------------------
@@ -340,7 +283,7 @@ class LLMAnalyzer:
             )
             self.sink.status("off", "no LLM endpoint configured")
             return report
-        if is_excluded(uri_to_path(uri), exclude):
+        if is_excluded(uri_to_path_text(uri), exclude):
             report.excluded = True
             log.info("hone: %s matches llm.exclude; not sent to the LLM", uri)
             return report
@@ -486,7 +429,7 @@ class LLMAnalyzer:
         """
         if not config.configured or self.cache is None:
             return 0
-        if is_excluded(uri_to_path(uri), exclude):
+        if is_excluded(uri_to_path_text(uri), exclude):
             return 0
         if functions is None:
             parsed = await asyncio.to_thread(_parse_and_index, text)

@@ -14,26 +14,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 import sqlite3
 import threading
 import time
 from pathlib import Path
 
+from hone.core.paths import default_cache_dir
+
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "llm-cache.sqlite3"
 _SCHEMA_VERSION = "1"
-
-
-def default_cache_dir() -> Path:
-    """``$HONE_CACHE_DIR`` if set (tests, CI), else platformdirs' user cache dir for hone."""
-    override = os.environ.get("HONE_CACHE_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("hone", appauthor=False))
 
 
 def cache_key(model: str, prompt_version: str, text_sent: str) -> str:

@@ -14,7 +14,8 @@ import logging
 from pathlib import Path
 
 from hone import __version__
-from hone.llm.cache import LLMCache, default_cache_dir
+from hone.core.paths import default_cache_dir
+from hone.llm.cache import LLMCache
 from hone.verify.verifier import CHILD, Verdict, VerifyRequest, verify_rewrite
 
 log = logging.getLogger(__name__)
