@@ -91,7 +91,7 @@ def test_matcher_is_reusable_and_empty_matches_nothing() -> None:
 
 
 def test_engine_codes_and_ignore_comments() -> None:
-    assert ENGINE_CODES == {"HONE000", "HONE001", "HONE002", "HONE003"}
+    assert {"HONE000", "HONE001", "HONE002", "HONE003"} == ENGINE_CODES
     assert ignored_codes("x = 1  # hone: ignore") == set()
     assert ignored_codes("x = 1  # HONE: Ignore[hone101, HONE2 ]") == {"HONE101", "HONE2"}
     assert ignored_codes("x = 1  # a comment") is None
