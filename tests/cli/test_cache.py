@@ -157,3 +157,14 @@ def test_cache_files_are_private(project: Path, hone: HoneRunner, tmp_path: Path
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     files = list(folder.iterdir())
     assert files and all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files), files
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+def test_hones_own_cache_folder_is_made_private(
+    project: Path, hone: HoneRunner, cache_dir: Path
+) -> None:
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    cache_dir.chmod(0o755)  # left so by an older hone
+    write(project / "a.py", SLOW)
+    assert hone("check", ".").rc == 1
+    assert stat.S_IMODE(cache_dir.stat().st_mode) == 0o700

@@ -29,8 +29,9 @@ from typing import Any
 
 from hone import __version__
 from hone.core.finding import Category, Edit, Finding, Fix, Safety, Severity, Span
+from hone.core.paths import default_cache_dir
 from hone.core.settings import Settings
-from hone.core.store import DIR_MODE, private_file
+from hone.core.store import DIR_MODE, private_dir, private_file
 
 DB_NAME = "check-v1.sqlite3"
 MAX_ROWS = 200_000  # oldest rows beyond this are dropped (a row is a few hundred bytes)
@@ -188,9 +189,13 @@ def decode_result(payload: str) -> CachedResult | None:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    # A new folder is private (0700); a folder given with --cache-dir is the user's to keep as
+    # A new folder is private (0700), and so is hone's own cache folder, which the LLM and
+    # verdict caches share; an existing folder given with --cache-dir is the user's to keep as
     # it is.  The database holds findings about the user's code: its files are 0600.
-    path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    if path.parent == default_cache_dir():
+        private_dir(path.parent)
+    else:
+        path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
     private_file(path)
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     try:
