@@ -29,9 +29,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
+from hone.core.codes import INTERNAL_CODE
 from hone.core.finding import Category, Finding, Severity, Span
+from hone.core.paths import uri_to_path
 from hone.core.settings import Settings
-from hone.lsp.config import ConfigManager, uri_to_path
+from hone.lsp.config import ConfigManager
 from hone.lsp.convert import ClientFeatures, to_diagnostics
 from hone.lsp.feature import FeatureSet
 from hone.lsp.state import DocumentState
@@ -45,7 +47,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RULES_SOURCE = "rules"
-INTERNAL_CODE = "HONE002"  # same id as hone.analysis.engine.INTERNAL_CODE (not imported: heavy)
 
 # (doc, source, findings) -> the findings to publish: e.g. verification's verdicts on rewrites
 Review = Callable[[DocumentState, str, Sequence[Finding]], Sequence[Finding]]

@@ -195,7 +195,7 @@ class VerificationFeature(Feature):
 def _folder_path(doc: DocumentState) -> str | None:
     if not doc.folder:
         return None
-    from hone.llm.analyzer import uri_to_path
+    from hone.core.paths import uri_to_path_text as uri_to_path
 
     return uri_to_path(doc.folder)
 

@@ -10,7 +10,8 @@ from typing import Any
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
-from hone.lsp.config import is_pyproject, uri_to_path
+from hone.core.paths import uri_to_path
+from hone.lsp.config import is_pyproject
 from hone.lsp.feature import CommandHandler, FeatureSet
 from hone.lsp.handlers import handler
 from hone.lsp.session import Session
