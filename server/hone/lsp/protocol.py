@@ -33,7 +33,7 @@ import sys
 import threading
 from collections.abc import Generator, Mapping
 from concurrent.futures import Executor
-from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, cast
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
@@ -43,8 +43,6 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
 
-    from hone.lsp.server import HoneLanguageServer
-
 log = logging.getLogger(__name__)
 
 _NOT_HANDLED = object()
@@ -52,8 +50,18 @@ MAX_MESSAGE_BYTES = 256 << 20  # far above any real LSP message (a didOpen of a 
 MAX_HEADER_LINE = 8192
 
 
+class _ServerHooks(Protocol):
+    """What this protocol needs of hone's server (named here, so the protocol does not import
+    the server module)."""
+
+    def adjust_capabilities(self, caps: lsp.ServerCapabilities) -> None: ...
+    def _report_server_error(self, error: Exception, source: Any) -> None: ...
+
+
 class HoneProtocol(LanguageServerProtocol):
-    _server: HoneLanguageServer
+    @property
+    def hooks(self) -> _ServerHooks:
+        return cast(_ServerHooks, self._server)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -168,7 +176,7 @@ class HoneProtocol(LanguageServerProtocol):
             self._send_error(None, lsp.ErrorCodes.InvalidRequest, "message nested too deeply")
         except Exception as exc:
             log.exception("unable to handle a message")
-            self._server._report_server_error(exc, JsonRpcException)
+            self.hooks._report_server_error(exc, JsonRpcException)
 
     def framing_error(self, reason: str) -> None:
         log.warning("closing the connection: %s", reason)
@@ -180,7 +188,7 @@ class HoneProtocol(LanguageServerProtocol):
         self, params: lsp.InitializeParams
     ) -> Generator[Any, Any, lsp.InitializeResult]:
         result: lsp.InitializeResult = yield from super().lsp_initialize(params)
-        self._server.adjust_capabilities(result.capabilities)
+        self.hooks.adjust_capabilities(result.capabilities)
         return result
 
     @lsp_method(lsp.SHUTDOWN)
