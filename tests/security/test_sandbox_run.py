@@ -8,12 +8,14 @@ The server holds a fake ``OPENAI_API_KEY`` and runs with a temporary ``HOME`` ho
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
 
 from hone.sandbox import Availability
 from tests.lsp.conftest import HoneTestClient, client, workspace  # noqa: F401 (fixtures)
@@ -234,4 +236,91 @@ async def test_a_fork_bomb_is_bounded_and_dies_with_the_run(
     lines = dict(line.split(" ", 1) for line in report["stdout"].splitlines())
     assert 0 < int(lines["made"]) <= 512, report["stdout"]
     assert processes_in_namespace(lines["ns"]) == []
+    await assert_still_answers(client, workspace)
+
+
+async def run_refused(c: HoneTestClient, uri: str) -> str:
+    with pytest.raises(JsonRpcException) as info:
+        await asyncio.wait_for(
+            c.workspace_execute_command_async(
+                lsp.ExecuteCommandParams(command="hone.runWithTiming", arguments=[{"uri": uri}])
+            ),
+            RUN_TIMEOUT_S,
+        )
+    return str(info.value)
+
+
+async def test_only_an_open_document_inside_a_workspace_folder_runs(
+    client: HoneTestClient,  # noqa: F811
+    workspace: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    marker = tmp_path / "ran"
+    program = f"open({str(marker)!r}, 'w').write('ran')\n"
+    (workspace / "closed.py").write_text(program)
+    message = await run_refused(client, (workspace / "closed.py").as_uri())
+    assert "open in the editor" in message
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    uri = await client.open(outside / "elsewhere.py", program)
+    assert "inside a workspace folder" in await run_refused(client, uri)
+    sneaky = f"{workspace.as_uri()}/../outside/sneaky.py"
+    await client.open(outside / "sneaky.py", program)  # the same file, reached through ".."
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(
+            text_document=lsp.TextDocumentItem(
+                uri=sneaky, language_id="python", version=1, text=program
+            )
+        )
+    )
+    assert "inside a workspace folder" in await run_refused(client, sneaky)
+    assert not marker.exists()
+    await assert_still_answers(client, workspace)
+
+
+async def test_a_refusal_never_quotes_the_file(
+    client: HoneTestClient,  # noqa: F811
+    workspace: Path,  # noqa: F811
+) -> None:
+    secret = "sk-live-7Hq2x9SECRETVALUE"
+    uri = await client.open(workspace / "config.py", f"API_KEY = {secret} +\n")
+    message = await run_refused(client, uri)
+    assert "SyntaxError at line 1" in message and secret not in message
+    assert not any(secret in m for m in client.messages_matching("config.py"))
+    await assert_still_answers(client, workspace)
+
+
+@pytest.mark.hone_session(configuration={"": {"run": {"network": False, "writeWorkspace": False}}})
+async def test_the_user_can_close_the_network_and_the_workspace(
+    client: HoneTestClient,  # noqa: F811
+    workspace: Path,  # noqa: F811
+) -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    try:
+        report = await run_program(
+            client,
+            workspace,
+            "net.py",
+            "import socket\n"
+            "try:\n"
+            f"    socket.create_connection(('127.0.0.1', {port}), timeout=3)\n"
+            "    print('connected')\n"
+            "except OSError as exc:\n"
+            "    print('no network', exc.errno)\n"
+            "try:\n"
+            "    open('written.txt', 'w').write('x')\n"
+            "    print('wrote')\n"
+            "except OSError as exc:\n"
+            "    print('read-only', exc.errno)\n",
+        )
+        assert "no network" in report["stdout"] and "read-only" in report["stdout"], report
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    finally:
+        listener.close()
+    assert not (workspace / "written.txt").exists()
     await assert_still_answers(client, workspace)
