@@ -290,7 +290,9 @@ async def test_a_refusal_never_quotes_the_file(
     await assert_still_answers(client, workspace)
 
 
-@pytest.mark.hone_session(configuration={"": {"run": {"network": False, "writeWorkspace": False}}})
+@pytest.mark.hone_session(
+    initialization_options={"run": {"network": False, "writeWorkspace": False}}
+)
 async def test_the_user_can_close_the_network_and_the_workspace(
     client: HoneTestClient,  # noqa: F811
     workspace: Path,  # noqa: F811
