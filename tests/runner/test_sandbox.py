@@ -492,3 +492,21 @@ def test_without_an_os_sandbox_the_run_goes_ahead_and_says_so(
     report = run(write("import os\nprint(os.environ['HOME'] == os.environ['TMPDIR'])\n"))
     assert report.ok and report.stdout == "True\n"
     assert any("not isolated" in n and "user namespaces are disabled" in n for n in report.notes)
+
+
+def test_a_report_planted_as_a_link_to_a_user_file_is_not_read(
+    write: Write, run: Run, tmp_path: Path
+) -> None:
+    secret = tmp_path / "outside" / "settings.json"
+    secret.parent.mkdir()
+    secret.write_text('{"phase": "error", "error": "LEAKED-SECRET"}')
+    work = tmp_path / "planted-work"
+    path = write(
+        "import os\n"
+        "for name in ('report.json', 'snapshot.json'):\n"
+        f"    os.symlink({str(secret)!r}, os.path.join({str(work)!r}, name))\n"
+        "os._exit(3)\n"
+    )
+    report = run(path, work_dir=str(work))
+    assert report.error is None and report.exit_code == 3
+    assert "LEAKED-SECRET" not in json.dumps(report.to_dict())

@@ -27,6 +27,7 @@ import math
 import os
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import time
@@ -118,12 +119,37 @@ def _validate(request: RunRequest) -> str | None:
     return None
 
 
+_MAX_REPORT_BYTES = 64 << 20
+
+
 def _read_json(path: Path) -> dict[str, Any] | None:
+    """A report the program's sandbox wrote: never through a link it planted (which could point
+    at any file of the user), never bigger than a report can be."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            raw = fh.read(_MAX_REPORT_BYTES + 1)
+        data = json.loads(raw) if len(raw) <= _MAX_REPORT_BYTES else None
     except (OSError, ValueError):
         return None
+    finally:
+        os.close(fd)
     return data if isinstance(data, dict) else None
+
+
+def _write_new(path: Path, text: str) -> None:
+    """Write a file hone hands to the program, replacing whatever a previous run left there
+    (never writing through a link)."""
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
 
 
 # -- the run --------------------------------------------------------------------------------------
@@ -177,7 +203,7 @@ async def _run(
 ) -> TimingReport:
     cwd = request.cwd or os.path.dirname(request.path)
     roots = [os.path.dirname(request.path), cwd, *request.user_roots]
-    (work / "source.py").write_text(source, encoding="utf-8", newline="")
+    _write_new(work / "source.py", source)
     config = {
         "path": request.path,
         "source_file": str(work / "source.py"),
@@ -200,7 +226,7 @@ async def _run(
         "max_sample_bytes": request.max_sample_bytes,
     }
     config_path = work / "config.json"
-    config_path.write_text(json.dumps(config), encoding="utf-8")
+    _write_new(config_path, json.dumps(config))
     base = os.environ if request.env is None else request.env
     folders = [Path(p) for p in dict.fromkeys([cwd, *roots[:1], *request.user_roots])]
     limits = Limits(
