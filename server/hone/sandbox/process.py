@@ -401,6 +401,8 @@ class Sandboxed:
         if self._result is None and self._proc.returncode is None:
             with contextlib.suppress(Exception):
                 os.kill(self.pid, signal.SIGKILL)
+        if self._result is None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 _CLEANUPS: set[asyncio.Future[None]] = set()
