@@ -398,11 +398,12 @@ class Sandboxed:
 
     def __del__(self) -> None:
         # a caller that dropped a sandbox without waiting: at least nothing keeps running
-        if self._result is None and self._proc.returncode is None:
+        if getattr(self, "_result", True) is not None:
+            return  # waited for (or never fully built)
+        if self._proc.returncode is None:
             with contextlib.suppress(Exception):
                 os.kill(self.pid, signal.SIGKILL)
-        if self._result is None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 _CLEANUPS: set[asyncio.Future[None]] = set()
