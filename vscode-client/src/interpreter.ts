@@ -228,7 +228,7 @@ export async function planServer(inputs: PlanInputs, probe: Probe): Promise<Plan
       const r = fail(
         `the hone bundled with this extension does not run on Python ${version} at ${where}` +
           ` (${bundled.importError ?? bundled.spawnError ?? 'unknown error'}); install hone in that` +
-          ' environment (pip install hone) or choose another interpreter',
+          ' environment (pip install hone-lsp) or choose another interpreter',
       );
       if (r) return r;
       continue;
@@ -237,7 +237,7 @@ export async function planServer(inputs: PlanInputs, probe: Probe): Promise<Plan
     const why = env.importError ? ` (${env.importError})` : '';
     const r = fail(
       `hone is not installed in Python ${version} at ${where}${why} and this build of the extension has no bundled` +
-        ' server: run `pip install hone` in that environment or set hone.interpreter / hone.path',
+        ' server: run `pip install hone-lsp` in that environment or set hone.interpreter / hone.path',
     );
     if (r) return r;
   }
