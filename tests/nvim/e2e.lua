@@ -649,6 +649,55 @@ local function main()
     end)
   end)
 
+  step('HONE101 underlines one line, its code links to its page', function()
+    wait_for('a HONE101 diagnostic', function()
+      return #hone_diagnostics(state.buf, 'HONE101') > 0
+    end)
+    local d = hone_diagnostics(state.buf, 'HONE101')[1]
+    check(
+      d.lnum == d.end_lnum,
+      'HONE101 spans lines %d-%d (1-based %d-%d): a squiggle should mark one line',
+      d.lnum,
+      d.end_lnum,
+      d.lnum + 1,
+      d.end_lnum + 1
+    )
+    local lsp_diag = d.user_data and d.user_data.lsp or {}
+    local href = lsp_diag.codeDescription and lsp_diag.codeDescription.href
+    check(
+      type(href) == 'string' and href:find('/docs/rules/HONE101.md', 1, true),
+      'HONE101 has no codeDescription.href to its page: %s',
+      vim.inspect(lsp_diag.codeDescription)
+    )
+  end)
+
+  step('hover on HONE101 shows the rule explanation', function()
+    local d = hone_diagnostics(state.buf, 'HONE101')[1]
+    vim.api.nvim_win_set_cursor(0, { d.lnum + 1, d.col })
+    vim.lsp.buf.hover()
+    local lines
+    wait_for('a hover window with HONE101 explained', function()
+      for _, w in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+        if vim.api.nvim_win_get_config(w).relative ~= '' then
+          lines = vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(w), 0, -1, false)
+          local text = table.concat(lines, '\n')
+          if text:find('HONE101', 1, true) and text:find('comprehension', 1, true) then
+            vim.api.nvim_win_close(w, true)
+            return true
+          end
+        end
+      end
+    end, nil, function()
+      return 'floating window text: ' .. vim.inspect(lines)
+    end)
+    local text = table.concat(lines, '\n')
+    check(
+      text:find('Example', 1, true) and text:find('out.append(x * x)', 1, true),
+      'the hover lacks the example: %s',
+      text
+    )
+  end)
+
   step('"Fix all safe hone issues" (source.fixAll.hone) applied, saved', function()
     wait_for('a HONE101 diagnostic', function()
       return #hone_diagnostics(state.buf, 'HONE101') > 0
@@ -870,6 +919,46 @@ local function main()
     wait_for('a HONE201 diagnostic in other.py', function()
       return #hone_diagnostics(buf, 'HONE201') > 0
     end)
+  end)
+
+  step('invalid settings warn, naming the setting', function()
+    local client = state.client
+    local before = #rec.show_message
+    local bad = {
+      hone = {
+        diagnostics = { debounceMs = -5 }, -- out of range
+        rules = { severity = { HONE201 = 'loud' }, ignore = 'HONE101' }, -- bad value, wrong type
+      },
+    }
+    local tbl = has('nvim-0.10') and client.settings or client.config.settings
+    tbl.hone = bad.hone
+    if has('nvim-0.11') then
+      client:notify('workspace/didChangeConfiguration', { settings = tbl })
+    else
+      client.notify('workspace/didChangeConfiguration', { settings = tbl })
+    end
+    local function warned(key)
+      for i = before + 1, #rec.show_message do
+        local m = rec.show_message[i]
+        if
+          m.type == vim.lsp.protocol.MessageType.Warning
+          and tostring(m.message):find("invalid setting '" .. key .. "'", 1, true)
+        then
+          return true
+        end
+      end
+    end
+    for _, key in ipairs({ 'diagnostics.debounceMs', 'rules.severity', 'rules.ignore' }) do
+      wait_for('a warning about ' .. key, function()
+        return warned(key)
+      end, nil, function()
+        local seen = {}
+        for i = before + 1, #rec.show_message do
+          table.insert(seen, rec.show_message[i].message)
+        end
+        return 'messages: ' .. vim.inspect(seen)
+      end)
+    end
   end)
 
   step('stop the server cleanly', function()

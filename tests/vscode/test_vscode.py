@@ -48,7 +48,8 @@ CODE_SERVER = (
 )
 CHROMIUM = Path(os.environ.get("HONE_CHROMIUM", "/usr/bin/chromium"))
 SETUP_HINT = "run: bash vscode-client/scripts/ci-setup.sh"
-E2E_HARD_TIMEOUT_S = 480
+E2E_HARD_TIMEOUT_S = 600
+E2E_TARGET = "linux-x64"  # the .vsix the E2E installs (this machine's platform)
 PACKAGE_TIMEOUT_S = 600
 
 SAMPLE_NAME = "slow.py"
@@ -285,6 +286,9 @@ def _expectations() -> dict[str, Any]:
     steps: dict[str, dict[str, Any]] = {
         "status": {},
         "diagnostics": {},
+        "squiggle": {},
+        "hover": {},
+        "badSettings": {},
         "quickfix": {},
         "fixall": {},
         "settings": {},
@@ -299,6 +303,32 @@ def _expectations() -> dict[str, Any]:
         steps["diagnostics"]["skip"] = "hone's rules find nothing in the sample"
     else:
         steps["diagnostics"]["code"] = findings[0].code
+    # HONE101 in doubled(): its squiggle must mark one line of the loop (lines 5-8, 1-based)
+    append = next((f for f in findings if f.code == "HONE101" and f.function == "doubled"), None)
+    if append is None:
+        steps["squiggle"]["skip"] = steps["hover"]["skip"] = "no HONE101 in doubled()"
+    else:
+        steps["squiggle"].update(
+            code="HONE101", severity=str(append.severity.value), first=5, last=8
+        )
+        steps["hover"].update(
+            line=append.span.start.line + 1,
+            column=append.span.start.character + 1,
+            expect="comprehension",
+            example="out.append(x * x)",  # the rule's documented example
+            href="docs/rules/HONE101.md",
+        )
+        if not caps.get("hoverProvider"):
+            steps["hover"]["skip"] = "the server does not advertise hoverProvider yet"
+    # invalid values of three kinds: out of range, not one of the allowed words, wrong type
+    steps["badSettings"].update(
+        settings={
+            "hone.diagnostics.debounceMs": -5,
+            "hone.rules.severity": {"HONE101": "loud"},
+            "hone.rules.ignore": "HONE101",
+        },
+        keys=["diagnostics.debounceMs", "rules.severity", "rules.ignore"],
+    )
     fixable = sorted(
         (f for f in findings if f.fix is not None),
         key=lambda f: (f.fix is None or f.fix.safety != Safety.SAFE, f.span.start),
@@ -379,7 +409,7 @@ def _run_e2e(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     env = _env()
     env["HONE_BUNDLE_PYTHON"] = sys.executable
     pkg = subprocess.run(
-        ["npm", "run", "package"],
+        ["npm", "run", "package", "--", E2E_TARGET],
         cwd=CLIENT,
         env=env,
         capture_output=True,
@@ -387,7 +417,7 @@ def _run_e2e(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         timeout=PACKAGE_TIMEOUT_S,
         check=False,
     )
-    vsix = CLIENT / "dist" / "hone.vsix"
+    vsix = CLIENT / "dist" / f"hone-{E2E_TARGET}.vsix"
     if pkg.returncode != 0 or not vsix.exists():
         pytest.fail(
             f"npm run package failed:\n{pkg.stdout[-5000:]}\n{pkg.stderr[-5000:]}", pytrace=False
@@ -528,7 +558,24 @@ def test_e2e_setting_change_applies_without_reload(e2e: dict[str, Any]) -> None:
 
 
 def test_e2e_run_with_timing(e2e: dict[str, Any]) -> None:
+    """The run, its toast, the hot-line decorations and the report view (toast button, ⏱ lens)."""
     _step(e2e, "run-with-timing")
+
+
+def test_e2e_squiggle_spans_one_line(e2e: dict[str, Any]) -> None:
+    _step(e2e, "squiggle-one-line")
+
+
+def test_e2e_hover_explains_the_rule(e2e: dict[str, Any]) -> None:
+    _step(e2e, "hover-rule")
+
+
+def test_e2e_restart_is_not_an_error(e2e: dict[str, Any]) -> None:
+    _step(e2e, "restart-quietly")
+
+
+def test_e2e_bad_settings_warn(e2e: dict[str, Any]) -> None:
+    _step(e2e, "bad-settings-warn")
 
 
 def test_e2e_llm_analysis(e2e: dict[str, Any]) -> None:

@@ -32,7 +32,7 @@ export interface PlanInputs {
   trusted: boolean;
   /** Interpreter selected in the Python extension, when it is installed and has one. */
   pythonExtension?: string;
-  /** Folder of the bundled hone and its dependencies, when this build has one. */
+  /** The bundled hone and its dependencies (folders joined by the path delimiter), when present. */
   bundledLibs?: string;
   systemPythons: readonly string[];
 }
@@ -127,7 +127,7 @@ const SOURCE_NAMES: Record<ServerSource, string> = {
  * user's own.  `-P` keeps the working directory off sys.path.
  */
 export const BUNDLED_LAUNCHER =
-  'import sys; sys.path.insert(0, sys.argv.pop(1)); sys.argv[0] = "hone"; ' +
+  'import os, sys; sys.path[0:0] = sys.argv.pop(1).split(os.pathsep); sys.argv[0] = "hone"; ' +
   'from hone.cli.main import main; sys.exit(main(["serve"]))';
 
 export function bundledArgs(libs: string): string[] {
