@@ -204,6 +204,64 @@ def test_extension_unit_tests() -> None:
     print(f"extension unit tests: {passed[1]} passed")
 
 
+# -- one .vsix per platform ------------------------------------------------------------------------
+
+TARGETS = {
+    # VS Code target: (native module suffix, a platform word in its file name)
+    "linux-x64": (".so", "x86_64-linux-gnu"),
+    "linux-arm64": (".so", "aarch64-linux-gnu"),
+    "darwin-x64": (".so", "darwin"),
+    "darwin-arm64": (".so", "darwin"),
+    "win32-x64": (".pyd", "win_amd64"),
+}
+OLD_VSIX_BYTES = 21 * 1024 * 1024  # the single linux-x64 .vsix before per-platform builds
+
+
+def test_vsix_per_platform(tmp_path: Path) -> None:
+    """`npm run package` builds one .vsix per platform libcst ships wheels for, each with that
+    platform's native modules for every bundled Python version and smaller than the old one."""
+    import zipfile
+
+    from tests.vscode.packs import read_pack
+
+    _need_node_modules()
+    lock_path = CLIENT / "build" / "e2e.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        env = _env()
+        env["HONE_BUNDLE_PYTHON"] = sys.executable
+        proc = subprocess.run(
+            ["npm", "run", "package"],
+            cwd=CLIENT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
+        sizes = {}
+        for target, (suffix, word) in TARGETS.items():
+            vsix = CLIENT / "dist" / f"hone-{target}.vsix"
+            assert vsix.exists(), f"no {vsix}: {proc.stdout[-2000:]}"
+            sizes[target] = vsix.stat().st_size
+            assert sizes[target] < OLD_VSIX_BYTES, (target, sizes[target])
+            with zipfile.ZipFile(vsix) as z:
+                names = z.namelist()
+                manifest = z.read("extension.vsixmanifest").decode()
+                pack = z.read("extension/bundled/deps.pack.br")
+            assert f'TargetPlatform="{target}"' in manifest, manifest
+            assert "extension/bundled/libs/hone/__init__.py" in names
+            deps = read_pack(pack)
+            for pkg, stem in (("libcst", "native"), ("pydantic_core", "_pydantic_core")):
+                natives = [p for p in deps if p.startswith(f"{pkg}/{stem}.") and p.endswith(suffix)]
+                assert natives and all(word in p for p in natives), (target, pkg, natives)
+                versions = {p.split(".")[1] for p in natives}
+                assert len(versions) >= 3, (target, pkg, natives)  # 3.11 - 3.13 at least
+    print("vsix sizes (MB):", {t: round(s / 1e6, 1) for t, s in sizes.items()})
+
+
 # -- end to end in code-server + Chromium -------------------------------------------------------
 
 
