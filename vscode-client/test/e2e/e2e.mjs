@@ -162,7 +162,7 @@ async function visibleEditorTexts() {
 async function squiggledLines(severity) {
   return page.evaluate((severity) => {
     const editor = [...document.querySelectorAll('.editor-instance .monaco-editor')].find(
-      (e) => e.getClientRects().length > 0 && e.querySelector('.view-lines')?.textContent?.includes('def '),
+      (e) => e.getClientRects().length > 0 && /def\s/.test(e.querySelector('.view-lines')?.textContent ?? ''),
     );
     if (!editor) return [];
     // each squiggle's line: the line number drawn at the same height in the margin
@@ -494,12 +494,17 @@ async function main() {
       const settingsPath = join(userData, 'User', 'settings.json');
       writeFileSync(settingsPath, JSON.stringify({ ...(config.userSettings ?? {}), ...b.settings }, null, 2));
       const seen = new Set();
+      // (toasts hide after a while: the notification center keeps them all)
+      await paletteCommand('Notifications: Show Notifications');
       await waitFor(`warnings naming ${b.keys.join(', ')}`, async () => {
         const texts = await page.locator('.notifications-toasts .notification-toast, .notifications-center .notification-list-item').allInnerTexts();
         for (const t of texts) for (const k of b.keys) if (t.includes(`invalid setting '${k}'`)) seen.add(k);
         return b.keys.every((k) => seen.has(k));
       }).catch((e) => {
-        throw new Error(`${e.message}; warned about: ${[...seen].join(', ') || 'nothing'}`);
+        const logged = findLogs(userData)
+          .flatMap((p) => readFileSync(p, 'utf8').split('\n'))
+          .filter((l) => /invalid setting/.test(l));
+        throw new Error(`${e.message}; warned about: ${[...seen].join(', ') || 'nothing'}; the log says: ${logged.join(' | ') || 'nothing'}`);
       });
       await page.screenshot({ path: join(config.artifacts, `${String(step).padStart(2, '0')}-bad-settings-warn.png`) });
       return `warned about ${[...seen].join(', ')}`;
