@@ -7,7 +7,11 @@ SARIF output can name as ``helpUri``. The repository's address is named here and
 
 from __future__ import annotations
 
-from hone.docs_catalog import CatalogEntry, catalog, explain_markdown, find_entry, fix_label
+import functools
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hone.docs_catalog import CatalogEntry
 
 # The repository's public address: the one place that names it (change it here if it moves).
 REPOSITORY_URL = "https://github.com/hone-lsp/hone"
@@ -17,20 +21,29 @@ DOCS_DIR = "docs/rules"  # relative to the repository root
 INDEX = "README.md"
 
 
+@functools.cache
+def _codes() -> frozenset[str]:
+    # (imported here: the catalog imports the rules, which the server loads only when it analyses)
+    from hone.docs_catalog import catalog
+
+    return frozenset(e.id for e in catalog())
+
+
 def doc_url(code: str) -> str | None:
     """The documentation page of ``code``; None for codes outside the catalog (LLM, timing)."""
-    entry = find_entry(code) if code else None
-    if entry is None or entry.id != code:
-        return None
-    return f"{RULE_DOCS_URL}/{entry.id}.md"
+    return f"{RULE_DOCS_URL}/{code}.md" if code in _codes() else None
 
 
 def page(entry: CatalogEntry) -> str:
     """A code's page: ``hone rules --explain CODE``, as is."""
+    from hone.docs_catalog import explain_markdown
+
     return explain_markdown(entry)
 
 
 def index() -> str:
+    from hone.docs_catalog import catalog, fix_label
+
     lines = [
         "# hone's rules",
         "",
@@ -49,6 +62,8 @@ def index() -> str:
 
 def pages() -> dict[str, str]:
     """File name (in ``docs/rules/``) -> content, for every code of the catalog and the index."""
+    from hone.docs_catalog import catalog
+
     out = {f"{e.id}.md": page(e) for e in catalog()}
     out[INDEX] = index()
     return out
