@@ -3,9 +3,9 @@
 # bundled/deps.pack.br for ONE VS Code platform, so that platform's .vsix brings a working server
 # to anyone with Python >= 3.11 and no `pip install`:
 #
-#   bash scripts/bundle-server.sh TARGET     # linux-x64 linux-arm64 darwin-x64 darwin-arm64 win32-x64
+#   bash scripts/bundle-server.sh TARGET     # linux-x64 linux-arm64 darwin-arm64 win32-x64
 #
-# The platforms are the ones libcst (a native parser) ships wheels for. The dependencies are
+# The platforms are the ones libcst (a native parser, >= 1.9) ships wheels for: not Intel macOS. The dependencies are
 # fetched with `pip download --platform ... --only-binary :all:` for each Python version, so
 # any platform is built on any machine. Native dependencies (libcst, pydantic-core, jiter) have
 # one extension module per Python minor version with distinct file names
@@ -25,11 +25,10 @@
 #      defaulting to ~/.cache/hone-vscode-tools).
 set -euo pipefail
 
-target="${1:?usage: bundle-server.sh linux-x64|linux-arm64|darwin-x64|darwin-arm64|win32-x64}"
+target="${1:?usage: bundle-server.sh linux-x64|linux-arm64|darwin-arm64|win32-x64}"
 case "$target" in
   linux-x64) platforms=(manylinux_2_28_x86_64 manylinux_2_17_x86_64 manylinux2014_x86_64) ;;
   linux-arm64) platforms=(manylinux_2_28_aarch64 manylinux_2_17_aarch64 manylinux2014_aarch64) ;;
-  darwin-x64) platforms=(macosx_11_0_x86_64 macosx_10_12_x86_64 macosx_10_9_x86_64 macosx_10_9_universal2) ;;
   darwin-arm64) platforms=(macosx_11_0_arm64 macosx_10_9_universal2) ;;
   win32-x64) platforms=(win_amd64) ;;
   *) echo "bundle-server: unknown target $target" >&2; exit 2 ;;
