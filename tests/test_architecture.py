@@ -28,9 +28,23 @@ ALLOWED: dict[str, frozenset[str]] = {
     "runner": frozenset({"core"}),
     "docs_catalog": frozenset({"core", "rules"}),
     "docs_gen": frozenset({"core", "rules", "docs_catalog"}),
-    "lsp": frozenset({"core", "rules", "analysis", "llm", "verify", "runner", "docs_catalog"}),
+    "rule_docs": frozenset({"core", "rules", "docs_catalog"}),
+    "lsp": frozenset(
+        {"core", "rules", "analysis", "llm", "verify", "runner", "docs_catalog", "rule_docs"}
+    ),
     "cli": frozenset(
-        {"core", "rules", "analysis", "llm", "verify", "runner", "lsp", "docs_catalog", "docs_gen"}
+        {
+            "core",
+            "rules",
+            "analysis",
+            "llm",
+            "verify",
+            "runner",
+            "lsp",
+            "docs_catalog",
+            "docs_gen",
+            "rule_docs",
+        }
     ),
     "__main__": frozenset({"cli"}),
 }

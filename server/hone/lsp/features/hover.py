@@ -22,6 +22,7 @@ from hone.lsp.feature import Feature
 
 if TYPE_CHECKING:
     from hone.core.finding import Finding
+    from hone.lsp.session import Session
     from hone.lsp.state import DocumentState
 
 log = logging.getLogger(__name__)
@@ -138,10 +139,13 @@ def hover_markdown(findings: Sequence[Finding]) -> str | None:
 class HoverFeature(Feature):
     name = "hover"
 
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
     def hover(self, doc: DocumentState, params: lsp.HoverParams) -> lsp.Hover | None:
         pos = params.position
         line, character = self._to_server(doc, pos)
-        under = [f for _, f in self.server.get_findings(doc.uri) if _contains(f, line, character)]
+        under = [f for _, f in self.session.get_findings(doc.uri) if _contains(f, line, character)]
         under.sort(key=lambda f: (f.span.end.line - f.span.start.line, f.span.start.line))
         text = hover_markdown(under)
         if text is None:
@@ -150,5 +154,5 @@ class HoverFeature(Feature):
 
     def _to_server(self, doc: DocumentState, pos: lsp.Position) -> tuple[int, int]:
         """A client position in code points, as findings' spans are."""
-        at = doc.lines.from_client(pos.line, pos.character, self.server.client.encoding)
+        at = doc.lines.from_client(pos.line, pos.character, self.session.client.encoding)
         return at.line, at.character
