@@ -372,7 +372,7 @@ def _expectations() -> dict[str, Any]:
         steps["hover"].update(
             line=append.span.start.line + 1,
             column=append.span.start.character + 1,
-            expect="comprehension",
+            expect="Why",  # a heading of the explanation, not of the diagnostic
             example="out.append(x * x)",  # the rule's documented example
             href="docs/rules/HONE101.md",
         )

@@ -181,6 +181,24 @@ async function squiggledLines(severity) {
   }, severity);
 }
 
+/** Replaces the user settings as a user would: in VS Code's settings.json editor, saved. */
+async function writeUserSettings(settings, userData) {
+  await paletteCommand('Preferences: Open User Settings (JSON)');
+  // (a tab or, in recent VS Code, a modal editor: find it by its content)
+  const editor = page.locator('.monaco-editor .view-lines', { hasText: 'startupEditor' }).first();
+  await editor.waitFor({ state: 'visible', timeout: WAIT });
+  await editor.click();
+  await page.keyboard.press('Control+A');
+  // (the user settings switch off auto-closing and auto-indent, so the text lands verbatim)
+  const text = JSON.stringify(settings, null, 2);
+  await page.keyboard.insertText(text);
+  await page.keyboard.press('Control+S');
+  await waitFor('the new settings saved', async () => {
+    const saved = readFileSync(join(userData, 'User', 'settings.json'), 'utf8');
+    return Object.entries(settings).every(([k, v]) => saved.includes(`${JSON.stringify(k)}: ${JSON.stringify(v, null, 2).split('\n')[0]}`));
+  });
+}
+
 /** Puts the cursor at a 1-based line and column of the focused editor (Go to Line). */
 async function goTo(line, column) {
   await page.keyboard.press('Control+G');
@@ -321,17 +339,19 @@ async function main() {
       await openSample();
       await page.locator(`${EDITOR_LINES} >> visible=true`).first().click();
       const hover = page.locator('.monaco-hover:not(.hidden)').first();
-      const text = await waitFor('a hover with the rule explanation', async () => {
-        await page.keyboard.press('Escape');
-        await goTo(h.line, h.column);
-        await page.keyboard.press('Control+K');
-        await page.keyboard.press('Control+I'); // "Show or Focus Hover"
-        await hover.waitFor({ state: 'visible', timeout: 3000 });
+      // (the diagnostic's part of the hover comes first, the server's explanation after it)
+      const text = await waitFor("a hover with the rule's explanation and example", async () => {
+        if (!(await hover.isVisible())) {
+          await page.keyboard.press('Escape');
+          await goTo(h.line, h.column);
+          await page.keyboard.press('Control+K');
+          await page.keyboard.press('Control+I'); // "Show or Focus Hover"
+          await hover.waitFor({ state: 'visible', timeout: 3000 });
+        }
         const t = await hover.innerText();
-        return t.includes(h.expect) ? t : undefined;
+        return t.includes(h.expect) && t.includes(h.example) ? t : undefined;
       });
       await page.screenshot({ path: join(config.artifacts, `${String(step).padStart(2, '0')}-hover-rule.png`) });
-      if (!text.includes(h.example)) throw new Error(`the hover lacks the rule's example (${h.example}):\n${text}`);
       const link = hover.locator(`a[href*="${h.href}"], a[data-href*="${h.href}"]`);
       if ((await link.count()) === 0) throw new Error(`the hover has no link to ${h.href}:\n${await hover.innerHTML()}`);
       await page.keyboard.press('Escape');
@@ -491,8 +511,8 @@ async function main() {
 
     await runStep('bad-settings-warn', config.steps.badSettings, async () => {
       const b = config.steps.badSettings;
-      const settingsPath = join(userData, 'User', 'settings.json');
-      writeFileSync(settingsPath, JSON.stringify({ ...(config.userSettings ?? {}), ...b.settings }, null, 2));
+      await writeUserSettings({ ...(config.userSettings ?? {}), ...b.settings }, userData);
+      await page.keyboard.press('Escape');
       const seen = new Set();
       // (toasts hide after a while: the notification center keeps them all)
       await paletteCommand('Notifications: Show Notifications');
