@@ -29,8 +29,19 @@ ALLOWED: dict[str, frozenset[str]] = {
     "runner": frozenset({"core", "sandbox"}),
     "docs_catalog": frozenset({"core", "rules"}),
     "docs_gen": frozenset({"core", "rules", "docs_catalog"}),
+    "rule_docs": frozenset({"core", "rules", "docs_catalog"}),
     "lsp": frozenset(
-        {"core", "sandbox", "rules", "analysis", "llm", "verify", "runner", "docs_catalog"}
+        {
+            "core",
+            "sandbox",
+            "rules",
+            "analysis",
+            "llm",
+            "verify",
+            "runner",
+            "docs_catalog",
+            "rule_docs",
+        }
     ),
     "cli": frozenset(
         {
@@ -44,6 +55,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "lsp",
             "docs_catalog",
             "docs_gen",
+            "rule_docs",
         }
     ),
     "__main__": frozenset({"cli"}),
