@@ -23,13 +23,14 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from hone.core.document import Chunk
 from hone.core.finding import Category, Edit, Finding, Fix, Position, Severity, Span
-from hone.core.functions import FunctionInfo, function_at
+from hone.core.functions import FunctionInfo, functions_at
 from hone.core.memory import release_free_memory
 from hone.core.outline import Outline
 from hone.core.settings import Settings
 from hone.core.text import TextDocumentLines, apply_edits
 from hone.rules.base import NodeFix, Replacement, Report, RuleContext
 from hone.rules.registry import all_rules, is_selected
+from hone.rules.scope import Assumptions, Bindings, all_bindings, holds, top_level_bindings
 from hone.rules.traversal import visit_batched
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,10 @@ class DocumentAnalysis:
 class _ChunkResult:
     findings: tuple[Finding, ...]  # relative to the chunk's first line
     errors: tuple[str, ...]
+    # per finding, the names it reads as builtins/modules (hone.rules.scope): checked against
+    # the file's top-level bindings, which other chunks may hold
+    assumes: tuple[Assumptions, ...] = ()
+    binds: Bindings = field(default_factory=dict)  # names bound at the chunk's top level
 
 
 @dataclass(slots=True)
@@ -102,6 +107,8 @@ class Analyzer:
         functions, chunks = outline.functions, outline.chunks
         new_cache: dict[str, _ChunkResult] = {}
         findings: list[Finding] = []
+        assumed: list[Assumptions] = []
+        file_binds: dict[str, frozenset[str]] = {}
         errors: list[str] = []
         for chunk in chunks:
             result = self._cache.get(chunk.source) or new_cache.get(chunk.source)
@@ -113,7 +120,11 @@ class Analyzer:
             new_cache[chunk.source] = result
             errors.extend(result.errors)
             findings.extend(f.shifted(chunk.first_line) for f in result.findings)
+            assumed.extend(result.assumes or ({},) * len(result.findings))
+            for name, origins in result.binds.items():
+                file_binds[name] = file_binds.get(name, frozenset()) | origins
         self._cache = new_cache
+        findings = [f for f, a in zip(findings, assumed, strict=True) if holds(a, file_binds)]
 
         selected = _apply_settings(findings, settings, lines, functions)
         analysis = DocumentAnalysis(
@@ -206,9 +217,13 @@ def _analyse_chunk(chunk: Chunk) -> _ChunkResult:
         return _not_analysed(chunk, f"libcst cannot parse it ({type(exc).__name__})")
 
     try:
+        binds = top_level_bindings(module, chunk.source, bool(chunk.prefix))
         reports, errors = _run_rules(module)
+        if any(r.assumes for r in reports):
+            everywhere = all_bindings(module)
+            reports = [r for r in reports if holds(r.assumes, everywhere)]
         if not reports:
-            return _ChunkResult((), tuple(errors))
+            return _ChunkResult((), tuple(errors), (), binds)
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         positions = wrapper.resolve(PositionProvider)
     except RecursionError:
@@ -216,13 +231,15 @@ def _analyse_chunk(chunk: Chunk) -> _ChunkResult:
         return _not_analysed(chunk, "it is nested too deeply for hone's rules")
     source_lines = chunk.source.splitlines(keepends=True)
     findings: list[Finding] = []
+    assumes: list[Assumptions] = []
     for report in reports:
         try:
             findings.append(_to_finding(report, positions, module, chunk, source_lines))
+            assumes.append(report.assumes)
         except Exception as exc:  # one bad report must not lose the others
             log.exception("rule %s produced an unusable report", report.rule.id)
             errors.append(f"{report.rule.id}: {exc!r}")
-    return _ChunkResult(tuple(findings), tuple(errors))
+    return _ChunkResult(tuple(findings), tuple(errors), tuple(assumes), binds)
 
 
 def _run_rules(module: cst.Module) -> tuple[list[Report], list[str]]:
@@ -385,9 +402,12 @@ def _apply_settings(
         sev = overrides.get(f.code.upper())
         if sev is not None and sev in {s.value for s in Severity}:
             f = replace(f, severity=Severity(sev))
-        fn = function_at(list(functions), f.span.start.line)
-        if fn is not None:
-            f = replace(f, function=fn.qualname)
         out.append(f)
+    # one sorted sweep maps every finding to its function (not a scan of all functions each)
+    owners = functions_at(functions, [f.span.start.line for f in out])
+    out = [
+        f if fn is None else replace(f, function=fn.qualname)
+        for f, fn in zip(out, owners, strict=True)
+    ]
     out.sort(key=lambda f: (f.span.start, f.code))
     return out

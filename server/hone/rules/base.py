@@ -12,6 +12,7 @@ text edits, so a fix never rewrites more than the nodes it names.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -64,6 +65,9 @@ class NodeFix:
     title: str
     replacements: Sequence[Replacement]
     safety: Safety
+    # the new nodes, when the replacements hold them rendered as text (what the fix's names
+    # are read from: see :func:`report_assumptions`)
+    nodes: Sequence[cst.CSTNode] = ()
 
 
 @dataclass(slots=True)
@@ -73,6 +77,9 @@ class Report:
     message: str
     fix: NodeFix | None
     end_node: cst.CSTNode | None = None  # report a range from node to end_node
+    # names the finding reads as builtins or known modules (see :mod:`hone.rules.scope`): the
+    # engine drops the report where one of them is rebound
+    assumes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -126,13 +133,48 @@ class Rule(cst.BatchableCSTVisitor):
         end_node: cst.CSTNode | None = None,
     ) -> None:
         self.ctx.reports.append(
-            Report(self.meta, node, message or self.meta.message, fix, end_node)
+            Report(
+                self.meta,
+                node,
+                message or self.meta.message,
+                fix,
+                end_node,
+                report_assumptions(node, end_node, fix),
+            )
         )
 
     def fix(self, title: str, *replacements: Replacement) -> NodeFix:
         """A fix at this rule's documented safety level."""
         assert self.meta.fix_safety is not None, f"{self.meta.id} declares no fix"
         return NodeFix(title, replacements, self.meta.fix_safety)
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def report_assumptions(
+    node: cst.CSTNode, end_node: cst.CSTNode | None, fix: NodeFix | None
+) -> dict[str, str]:
+    """What the names of the reported code and of its fix are taken to mean."""
+    from hone.rules import scope  # scope builds on nodeutil, which builds on this module
+
+    nodes: list[cst.CSTNode] = [node]
+    texts: list[str] = []
+    if end_node is not None and end_node is not node:
+        nodes.append(end_node)
+    if fix is not None and fix.nodes:
+        nodes.extend(fix.nodes)
+    for rep in fix.replacements if fix is not None and not fix.nodes else ():
+        if isinstance(rep.new, str):
+            texts.append(rep.new)
+        else:
+            nodes.append(rep.new)
+    found = scope.assumptions(nodes)
+    for text in texts:  # rendered fix text: every identifier counts (conservative)
+        for name in _IDENTIFIER.findall(text):
+            if name in scope.BUILTIN_NAMES:
+                found.setdefault(name, scope.BUILTIN)
+    return found
 
 
 @cache
