@@ -25,6 +25,7 @@ class CatalogEntry:
     doc: RuleDoc | None
     engine: bool = False  # reported by the engine itself, not a rule (cannot be disabled)
     summary: str = ""  # engine codes: what the code means
+    safe_when: str = ""  # rules whose fix is safe only in this case (unsafe otherwise)
 
 
 ENGINE_ENTRIES: tuple[CatalogEntry, ...] = (
@@ -89,7 +90,15 @@ def catalog(*, include_engine: bool = True) -> tuple[CatalogEntry, ...]:
 
     rules = tuple(
         CatalogEntry(
-            m.id, m.name, m.message, m.severity, m.category, m.fix_safety, m.doc, engine=False
+            m.id,
+            m.name,
+            m.message,
+            m.severity,
+            m.category,
+            m.fix_safety,
+            m.doc,
+            engine=False,
+            safe_when=m.safe_when,
         )
         for m in (r.meta for r in all_rules())
     )
@@ -105,6 +114,9 @@ def find_entry(rule_id: str) -> CatalogEntry | None:
 
 
 def fix_label(entry: CatalogEntry) -> str:
+    """The fix's safety as every finding of the rule will state it."""
+    if entry.safe_when and entry.fix_safety is Safety.SAFE:
+        return "safe or unsafe"
     return {
         None: "none",
         Safety.SAFE: "safe",
@@ -131,7 +143,8 @@ def rules_markdown() -> str:
         "",
         "Fix safety: *safe* fixes keep behaviour for every input and are applied by "
         "`hone check --fix` and the editor's fix-all; *unsafe* ones may differ in edge cases "
-        "(see `hone rules --explain CODE`) and need `--unsafe-fixes`.",
+        "(see `hone rules --explain CODE`) and need `--unsafe-fixes`; *safe or unsafe*: each "
+        "finding says which, by the case `--explain` names.",
         "",
         "Codes reported by hone itself: "
         + "; ".join(f"`{e.id}` {e.message[0].lower()}{e.message[1:]}" for e in ENGINE_ENTRIES)
@@ -162,8 +175,17 @@ def explain_markdown(entry: CatalogEntry) -> str:
         out += _code_block(doc.after)
         if doc.not_applicable:
             out += ["", "## When it does not apply", "", doc.not_applicable]
+        if entry.safe_when:
+            out += [
+                "",
+                "## Fix safety",
+                "",
+                f"Each finding states its fix's safety: safe when {entry.safe_when}; "
+                "otherwise unsafe.",
+            ]
         if doc.unsafe_because:
-            out += ["", "## Why the fix is unsafe", "", doc.unsafe_because]
+            title = "When the fix is unsafe" if entry.safe_when else "Why the fix is unsafe"
+            out += ["", f"## {title}", "", doc.unsafe_because]
     return "\n".join(out) + "\n"
 
 

@@ -43,6 +43,18 @@ class RuleMeta:
     severity: Severity = Severity.WARNING
     category: Category = Category.PERFORMANCE
     fix_safety: Safety | None = None  # None: the rule has no fix
+    # set when the fix is safe only in some cases (and offered as unsafe in the others): the
+    # case, as the catalog states it ("the comprehension calls nothing"); fix_safety is SAFE
+    safe_when: str = ""
+
+    @property
+    def fix_safeties(self) -> frozenset[Safety]:
+        """The safety levels this rule's findings may carry (what the catalog promises)."""
+        if self.fix_safety is None:
+            return frozenset()
+        if self.safe_when:
+            return frozenset((Safety.SAFE, Safety.UNSAFE))
+        return frozenset((self.fix_safety,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +144,12 @@ class Rule(cst.BatchableCSTVisitor):
         fix: NodeFix | None = None,
         end_node: cst.CSTNode | None = None,
     ) -> None:
+        if fix is not None and fix.safety not in self.meta.fix_safeties:
+            # the catalog (``hone rules``) and the finding must never disagree
+            raise ValueError(
+                f"{self.meta.id} offers a {fix.safety} fix; its catalog entry allows "
+                f"{sorted(self.meta.fix_safeties)}"
+            )
         self.ctx.reports.append(
             Report(
                 self.meta,

@@ -422,7 +422,8 @@ class KeysMembershipRule(LoopRule):
         name="membership-in-dict-keys",
         message="Test `k in d` instead of `k in d.keys()`",
         severity=Severity.INFO,
-        fix_safety=Safety.UNSAFE,
+        fix_safety=Safety.SAFE,
+        safe_when="the receiver is a local only ever bound to a dict",
         doc=RuleDoc(
             why="`k in d.keys()` looks up the keys method, calls it and builds a view object "
             "before the hash lookup that `k in d` does directly: about 1.5x slower per test, "
