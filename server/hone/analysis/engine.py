@@ -29,6 +29,7 @@ from hone.core.outline import Outline
 from hone.core.settings import Settings
 from hone.core.text import TextDocumentLines, apply_edits
 from hone.rules.base import NodeFix, Replacement, Report, RuleContext
+from hone.rules.ranges import focus
 from hone.rules.registry import all_rules, is_selected
 from hone.rules.scope import Assumptions, Bindings, all_bindings, holds, top_level_bindings
 from hone.rules.traversal import visit_batched
@@ -289,7 +290,8 @@ def _to_finding(
     chunk: Chunk,
     source_lines: list[str],
 ) -> Finding:
-    span = _rel_span(positions, report.node, report.end_node or report.node, chunk.prefix_lines)
+    start, end = focus(report.node, report.end_node, positions.__getitem__)
+    span = _rel_span(positions, start, end, chunk.prefix_lines)
     fix = None
     if report.fix is not None:
         fix = _build_fix(report.fix, positions, module, chunk, source_lines)

@@ -219,7 +219,7 @@ class AppendInLoopRule(LoopRule):
             fix = self._comprehension_fix(facts, node, acc, init, init_prefix)
             what = {"list": "list", "set": "set", "dict": "dict"}[acc.kind]
             self.report(
-                acc.leaf,
+                node,  # shown on the loop's header: the loop is what the fix replaces
                 f"Build the {what} with a comprehension instead of filling it in a loop",
                 fix=fix,
             )
@@ -234,7 +234,7 @@ class AppendInLoopRule(LoopRule):
             method = "extend" if acc.kind == "list" else "update"
             fix = self._extend_fix(facts, node, acc, method)
             self.report(
-                acc.leaf,
+                node,
                 f"Use {acc.receiver}.{method}(...) instead of a loop that adds the items one by "
                 "one",
                 fix=fix,
