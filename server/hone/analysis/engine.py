@@ -337,6 +337,9 @@ def _replacement_text(
 ) -> str:
     if isinstance(rep.new, str):
         return rep.new
+    if not isinstance(rep.new, cst.CSTNode):  # a layout: give it the line's indentation
+        line = source_lines[span.start.line + prefix_lines]
+        return rep.new(line[: len(line) - len(line.lstrip(" \t"))])
     if isinstance(rep.new, cst.BaseStatement | cst.BaseSmallStatement):
         code = (
             ctx.statement_code(rep.new)

@@ -68,7 +68,9 @@ class Replacement:
     """
 
     start: cst.CSTNode
-    new: cst.CSTNode | str
+    # a node, literal text, or a layout: text given the indentation of ``start``'s line (for
+    # multi-line code laid out as a formatter would, see :mod:`hone.rules.layout`)
+    new: cst.CSTNode | str | Callable[[str], str]
     end: cst.CSTNode | None = None
 
 
@@ -185,8 +187,10 @@ def report_assumptions(
     for rep in fix.replacements if fix is not None and not fix.nodes else ():
         if isinstance(rep.new, str):
             texts.append(rep.new)
-        else:
+        elif isinstance(rep.new, cst.CSTNode):
             nodes.append(rep.new)
+        else:
+            texts.append(rep.new(""))
     found = scope.assumptions(nodes)
     for text in texts:  # rendered fix text: every identifier counts (conservative)
         for name in _IDENTIFIER.findall(text):

@@ -17,6 +17,7 @@ import libcst as cst
 from hone.core.finding import Safety, Severity
 from hone.rules.base import NodeFix, Replacement, RuleContext, RuleDoc, RuleMeta
 from hone.rules.builtins_calls import LOOP_CONSTANT_KEY, literal_for_call
+from hone.rules.layout import bracketed
 from hone.rules.loopkit import (
     FunctionFacts,
     LoopRule,
@@ -297,21 +298,22 @@ class AppendInLoopRule(LoopRule):
         if not facts.private_accumulator(acc.receiver, init, node):
             return None
         safety = Safety.SAFE
+        text: str | Callable[[str], str]
         if self._is_copy(acc):
             call = "list" if acc.kind == "list" else "set"
-            text = f"{prefix}{call}({expr_code(self.ctx, node.iter)})"
+            text = bracketed(prefix, f"{call}(", [expr_code(self.ctx, node.iter)], ")")
         else:
-            clauses = " ".join(self._clause(c) for c in acc.clauses)
+            clauses = [self._clause(c) for c in acc.clauses]
             if acc.kind == "list":
                 assert acc.elt is not None
-                text = f"{prefix}[{expr_code(self.ctx, acc.elt)} {clauses}]"
+                text = bracketed(prefix, "[", [expr_code(self.ctx, acc.elt), *clauses], "]")
             elif acc.kind == "set":
                 assert acc.elt is not None
-                text = f"{prefix}{{{expr_code(self.ctx, acc.elt)} {clauses}}}"
+                text = bracketed(prefix, "{", [expr_code(self.ctx, acc.elt), *clauses], "}")
             else:
                 assert acc.key is not None and acc.value is not None
                 key, value = expr_code(self.ctx, acc.key), expr_code(self.ctx, acc.value)
-                text = f"{prefix}{{{key}: {value} {clauses}}}"
+                text = bracketed(prefix, "{", [f"{key}: {value}", *clauses], "}")
                 loop_names = {
                     n.value
                     for c in acc.clauses
