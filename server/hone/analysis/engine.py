@@ -31,6 +31,7 @@ from hone.core.text import TextDocumentLines, apply_edits
 from hone.rules.base import NodeFix, Replacement, Report, RuleContext
 from hone.rules.ranges import focus
 from hone.rules.registry import all_rules, is_selected
+from hone.rules.relevance import by_relevance
 from hone.rules.scope import Assumptions, Bindings, all_bindings, holds, top_level_bindings
 from hone.rules.traversal import visit_batched
 
@@ -302,7 +303,7 @@ def _to_finding(
         code=meta.id,
         message=report.message,
         span=span,
-        severity=meta.severity,
+        severity=report.severity or meta.severity,
         category=meta.category,
         fix=fix,
         extra={"rule": meta.name},
@@ -400,19 +401,19 @@ def _apply_settings(
 ) -> list[Finding]:
     select, ignore = settings.list("rules.select"), settings.list("rules.ignore")
     overrides = {k.upper(): v for k, v in settings.dict("rules.severity").items()}
+    kept = [
+        f for f in findings if is_selected(f.code, select, ignore) and not is_suppressed(f, lines)
+    ]
+    # one sorted sweep maps every finding to its function (not a scan of all functions each)
+    owners = functions_at(functions, [f.span.start.line for f in kept])
     out: list[Finding] = []
-    for f in findings:
-        if not is_selected(f.code, select, ignore) or is_suppressed(f, lines):
-            continue
+    for f, fn in zip(kept, owners, strict=True):
+        if fn is not None:
+            f = replace(f, function=fn.qualname)
+        f = by_relevance(f, fn)  # code that runs once or tests: a hint
         sev = overrides.get(f.code.upper())
         if sev is not None and sev in {s.value for s in Severity}:
             f = replace(f, severity=Severity(sev))
         out.append(f)
-    # one sorted sweep maps every finding to its function (not a scan of all functions each)
-    owners = functions_at(functions, [f.span.start.line for f in out])
-    out = [
-        f if fn is None else replace(f, function=fn.qualname)
-        for f, fn in zip(out, owners, strict=True)
-    ]
     out.sort(key=lambda f: (f.span.start, f.code))
     return out

@@ -94,6 +94,7 @@ class Report:
     # names the finding reads as builtins or known modules (see :mod:`hone.rules.scope`): the
     # engine drops the report where one of them is rebound
     assumes: Mapping[str, str] = field(default_factory=dict)
+    severity: Severity | None = None  # this finding's, when not the rule's (a tiny literal...)
 
 
 @dataclass(slots=True)
@@ -145,6 +146,7 @@ class Rule(cst.BatchableCSTVisitor):
         *,
         fix: NodeFix | None = None,
         end_node: cst.CSTNode | None = None,
+        severity: Severity | None = None,
     ) -> None:
         if fix is not None and fix.safety not in self.meta.fix_safeties:
             # the catalog (``hone rules``) and the finding must never disagree
@@ -160,6 +162,7 @@ class Rule(cst.BatchableCSTVisitor):
                 fix,
                 end_node,
                 report_assumptions(node, end_node, fix),
+                severity,
             )
         )
 

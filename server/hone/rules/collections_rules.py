@@ -23,6 +23,7 @@ from hone.rules.loopkit import (
     only_statement,
     single_small,
 )
+from hone.rules.nodeutil import string_value
 
 
 def _is_name(node: cst.CSTNode, name: str | None = None) -> bool:
@@ -57,6 +58,10 @@ def _list_name(rule: LoopRule, node: cst.BaseExpression) -> tuple[str, FunctionF
 
 
 # -- HONE104 -------------------------------------------------------------------------------
+
+
+# literal collections of at most this many elements are searched in a few comparisons
+TINY_LITERAL = 5
 
 
 class MembershipInListRule(LoopRule):
@@ -112,7 +117,14 @@ class MembershipInListRule(LoopRule):
                 start = container.lpar[0] if container.lpar else container
                 end = container.rpar[-1] if container.rpar else container
                 fix = self.fix("Use a set literal", Replacement(start, f"{{{items}}}", end))
-            self.report(container, "Test membership against a set literal: {...}", fix=fix)
+            # a tiny literal: a set is faster, but a few comparisons are cheap -- a hint
+            tiny = len(elements) <= TINY_LITERAL
+            self.report(
+                container,
+                "Test membership against a set literal: {...}",
+                fix=fix,
+                severity=Severity.HINT if tiny else None,
+            )
             return
         if (
             isinstance(container, cst.Call)
@@ -730,3 +742,75 @@ def _simple_key(node: cst.BaseExpression) -> bool:
     while isinstance(node, cst.Attribute):
         node = node.value
     return isinstance(node, cst.Name) or is_constant(node)
+
+
+# -- HONE117 -------------------------------------------------------------------------------
+
+_MUTATING = frozenset(
+    ("append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "__setitem__")
+)
+
+
+class CountInLoopRule(LoopRule):
+    meta = RuleMeta(
+        id="HONE117",
+        name="count-in-loop",
+        message="Count once before the loop instead of calling .count() on every iteration",
+        severity=Severity.WARNING,
+        doc=RuleDoc(
+            why="seq.count(x) compares x with every element of seq: O(n) per call, so calling "
+            "it for each element of a loop is O(n^2) -- 10,000 names take ~100 million "
+            "comparisons.  collections.Counter(seq), built once before the loop, counts every "
+            "element in one pass and answers each lookup in O(1).",
+            before="def repeats(names):\n    out = []\n    for name in names:\n"
+            "        if names.count(name) > 1:\n            out.append(name)\n    return out",
+            after="from collections import Counter\n\n\ndef repeats(names):\n"
+            "    counts = Counter(names)\n    out = []\n    for name in names:\n"
+            "        if counts[name] > 1:\n            out.append(name)\n    return out",
+            not_applicable="Only when the counted sequence is a local name the loop neither "
+            "rebinds nor changes (append/remove/...): `line.count(',')` on each line of a file "
+            "counts a different string every time and is fine.  Counting a substring (a "
+            "string literal longer than one character) is left alone: Counter counts "
+            "elements, not substrings.  No automatic fix: the counter belongs before the "
+            "loop and needs hashable elements.",
+        ),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "count"
+            and isinstance(func.value, cst.Name)
+            and len(node.args) == 1
+            and node.args[0].keyword is None
+            and not node.args[0].star
+            and self.in_repeated_loop()
+        ):
+            return
+        value = string_value(node.args[0].value)
+        if value is not None and len(value) != 1:
+            return  # a substring count: Counter is no answer
+        facts = self.facts()
+        if facts is None:
+            return
+        name = func.value.value
+        loop = next(
+            (a for a in facts.ancestors(node) if isinstance(a, _REPEATING)),
+            None,
+        )
+        if loop is None or facts.writes(name, loop):
+            return
+        for ref in facts.reads(name, loop):
+            parent = facts.parent(ref.node)
+            if isinstance(parent, cst.Attribute) and parent.attr.value in _MUTATING:
+                return
+        self.report(
+            node,
+            f"`{name}.count()` scans all of {name} on every iteration (quadratic): count once "
+            f"before the loop (for a list or tuple: counts = collections.Counter({name})) and "
+            "read counts[...] here",
+        )
+
+
+_REPEATING = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
