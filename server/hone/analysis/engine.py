@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
 from hone.core.document import Chunk
 from hone.core.finding import Category, Edit, Finding, Fix, Position, Severity, Span
@@ -30,9 +30,18 @@ from hone.core.settings import Settings
 from hone.core.text import TextDocumentLines, apply_edits
 from hone.rules.base import NodeFix, Replacement, Report, RuleContext
 from hone.rules.ranges import focus
+from hone.rules.ranges import positions as node_positions
 from hone.rules.registry import all_rules, is_selected
 from hone.rules.relevance import by_relevance
-from hone.rules.scope import Assumptions, Bindings, all_bindings, holds, top_level_bindings
+from hone.rules.scope import (
+    Assumptions,
+    BindingCollector,
+    Bindings,
+    all_bindings,
+    collected_bindings,
+    holds,
+    top_level_bindings,
+)
 from hone.rules.traversal import visit_batched
 
 log = logging.getLogger(__name__)
@@ -220,14 +229,13 @@ def _analyse_chunk(chunk: Chunk) -> _ChunkResult:
 
     try:
         binds = top_level_bindings(module, chunk.source, bool(chunk.prefix))
-        reports, errors = _run_rules(module)
+        reports, errors, everywhere = _run_rules(module)
         if any(r.assumes for r in reports):
-            everywhere = all_bindings(module)
+            everywhere = everywhere if everywhere is not None else all_bindings(module)
             reports = [r for r in reports if holds(r.assumes, everywhere)]
         if not reports:
             return _ChunkResult((), tuple(errors), (), binds)
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        positions = wrapper.resolve(PositionProvider)
+        positions = node_positions(module)
     except RecursionError:
         # libcst walks trees recursively: e.g. ~300 adjacent string literals nest that deep
         return _not_analysed(chunk, "it is nested too deeply for hone's rules")
@@ -244,12 +252,13 @@ def _analyse_chunk(chunk: Chunk) -> _ChunkResult:
     return _ChunkResult(tuple(findings), tuple(errors), tuple(assumes), binds)
 
 
-def _run_rules(module: cst.Module) -> tuple[list[Report], list[str]]:
-    """All rules in one traversal; if one raises, rerun rule by rule to isolate it."""
+def _run_rules(module: cst.Module) -> tuple[list[Report], list[str], Bindings | None]:
+    """All rules in one traversal (with the chunk's bindings collected on the way); if one
+    raises, rerun rule by rule to isolate it."""
     ctx = RuleContext(module)
     try:
-        visit_batched(module, [rule(ctx) for rule in all_rules()])
-        return ctx.reports, []
+        visit_batched(module, [*(rule(ctx) for rule in all_rules()), BindingCollector(ctx)])
+        return ctx.reports, [], collected_bindings(ctx)
     except RecursionError:
         raise  # the tree, not a rule: every rule would fail the same way
     except Exception:
@@ -265,7 +274,7 @@ def _run_rules(module: cst.Module) -> tuple[list[Report], list[str]]:
             errors.append(f"{rule.meta.id}: {exc!r}")
             continue
         reports.extend(single.reports)
-    return reports, errors
+    return reports, errors, None
 
 
 def _rel_span(

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 import libcst as cst
 
+from hone.rules.base import Rule, RuleContext
 from hone.rules.nodeutil import children, code, walk
 
 BUILTIN = "builtins"
@@ -183,13 +184,59 @@ class _Collector:
         return {k: frozenset(v) for k, v in self.found.items()}
 
 
+# the node types that bind names (exact types: libcst's node classes are not subclassed), so
+# the walk below asks one dict lookup per node instead of a chain of isinstance() checks
+_BINDERS = frozenset(
+    (
+        *_TARGETED,
+        cst.AsName,
+        cst.Import,
+        cst.ImportFrom,
+        cst.FunctionDef,
+        cst.ClassDef,
+        cst.Param,
+        cst.Global,
+        cst.Nonlocal,
+        cst.MatchAs,
+        cst.MatchStar,
+        cst.MatchMapping,
+    )
+)
+
+
+class BindingCollector(Rule):
+    """Collects every binding of a chunk during the rule pass itself (the traversal calls it
+    only at the node types that bind), so resolving names costs no walk of its own."""
+
+    KEY = "scope.bindings"
+
+    def __init__(self, ctx: RuleContext) -> None:
+        super().__init__(ctx)
+        self.collector = ctx.shared[self.KEY] = _Collector()
+
+    def _bind(self, node: cst.CSTNode) -> None:
+        self.collector.node(node)
+
+    visit_AssignTarget = visit_AnnAssign = visit_AugAssign = visit_For = _bind
+    visit_CompFor = visit_NamedExpr = visit_Del = visit_AsName = visit_Import = _bind
+    visit_ImportFrom = visit_FunctionDef = visit_ClassDef = visit_Param = _bind
+    visit_Global = visit_Nonlocal = visit_MatchAs = visit_MatchStar = _bind
+    visit_MatchMapping = _bind
+
+
+def collected_bindings(ctx: RuleContext) -> dict[str, frozenset[str]] | None:
+    """What a :class:`BindingCollector` in the pass over ``ctx`` found (None: it did not run)."""
+    collector = ctx.shared.get(BindingCollector.KEY)
+    return collector.frozen() if isinstance(collector, _Collector) else None
+
+
 def all_bindings(module: cst.Module) -> dict[str, frozenset[str]]:
     """Every name ``module`` binds, in any of its scopes, with the origins of its values."""
     collector = _Collector()
+    binders = _BINDERS
     for n in walk(module):
-        if isinstance(n, cst.ImportAlias):
-            continue  # an import's names are recorded with the import
-        collector.node(n)
+        if type(n) in binders:
+            collector.node(n)
     return collector.frozen()
 
 
