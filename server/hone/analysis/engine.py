@@ -45,6 +45,7 @@ from hone.rules.scope import (
     all_bindings,
     collected_bindings,
     holds,
+    report_assumptions,
     top_level_bindings,
 )
 from hone.rules.traversal import visit_batched
@@ -228,9 +229,11 @@ def _analyse_chunk(chunk: Chunk) -> _ChunkResult:
     try:
         binds = top_level_bindings(module, chunk.source, bool(chunk.prefix))
         reports, errors, everywhere = _run_rules(module)
-        if any(r.assumes for r in reports):
+        assumed = [report_assumptions(r.node, r.end_node, r.fix) for r in reports]
+        if any(assumed):
             everywhere = everywhere if everywhere is not None else all_bindings(module)
-            reports = [r for r in reports if holds(r.assumes, everywhere)]
+            kept = [(r, a) for r, a in zip(reports, assumed, strict=True) if holds(a, everywhere)]
+            reports, assumed = [r for r, _ in kept], [a for _, a in kept]
         if not reports:
             return _ChunkResult((), tuple(errors), (), binds)
         positions = node_positions(module)
@@ -240,10 +243,10 @@ def _analyse_chunk(chunk: Chunk) -> _ChunkResult:
     source_lines = chunk.source.splitlines(keepends=True)
     findings: list[Finding] = []
     assumes: list[Assumptions] = []
-    for report in reports:
+    for report, assumption in zip(reports, assumed, strict=True):
         try:
             findings.append(_to_finding(report, positions, module, chunk, source_lines))
-            assumes.append(report.assumes)
+            assumes.append(assumption)
         except Exception as exc:  # one bad report must not lose the others
             log.exception("rule %s produced an unusable report", report.rule.id)
             errors.append(f"{report.rule.id}: {exc!r}")

@@ -12,7 +12,6 @@ text edits, so a fix never rewrites more than the nodes it names.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -80,7 +79,7 @@ class NodeFix:
     replacements: Sequence[Replacement]
     safety: Safety
     # the new nodes, when the replacements hold them rendered as text (what the fix's names
-    # are read from: see :func:`report_assumptions`)
+    # are read from: see :func:`hone.rules.scope.report_assumptions`)
     nodes: Sequence[cst.CSTNode] = ()
 
 
@@ -91,9 +90,6 @@ class Report:
     message: str
     fix: NodeFix | None
     end_node: cst.CSTNode | None = None  # report a range from node to end_node
-    # names the finding reads as builtins or known modules (see :mod:`hone.rules.scope`): the
-    # engine drops the report where one of them is rebound
-    assumes: Mapping[str, str] = field(default_factory=dict)
     severity: Severity | None = None  # this finding's, when not the rule's (a tiny literal...)
 
 
@@ -161,8 +157,7 @@ class Rule(cst.BatchableCSTVisitor):
                 message or self.meta.message,
                 fix,
                 end_node,
-                report_assumptions(node, end_node, fix),
-                severity,
+                severity=severity,
             )
         )
 
@@ -170,36 +165,6 @@ class Rule(cst.BatchableCSTVisitor):
         """A fix at this rule's documented safety level."""
         assert self.meta.fix_safety is not None, f"{self.meta.id} declares no fix"
         return NodeFix(title, replacements, self.meta.fix_safety)
-
-
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def report_assumptions(
-    node: cst.CSTNode, end_node: cst.CSTNode | None, fix: NodeFix | None
-) -> dict[str, str]:
-    """What the names of the reported code and of its fix are taken to mean."""
-    from hone.rules import scope  # scope builds on nodeutil, which builds on this module
-
-    nodes: list[cst.CSTNode] = [node]
-    texts: list[str] = []
-    if end_node is not None and end_node is not node:
-        nodes.append(end_node)
-    if fix is not None and fix.nodes:
-        nodes.extend(fix.nodes)
-    for rep in fix.replacements if fix is not None and not fix.nodes else ():
-        if isinstance(rep.new, str):
-            texts.append(rep.new)
-        elif isinstance(rep.new, cst.CSTNode):
-            nodes.append(rep.new)
-        else:
-            texts.append(rep.new(""))
-    found = scope.assumptions(nodes)
-    for text in texts:  # rendered fix text: every identifier counts (conservative)
-        for name in _IDENTIFIER.findall(text):
-            if name in scope.BUILTIN_NAMES:
-                found.setdefault(name, scope.BUILTIN)
-    return found
 
 
 @cache

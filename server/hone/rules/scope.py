@@ -22,11 +22,12 @@ Being conservative only costs findings in code that rebinds the very names a fin
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Iterable, Iterator, Mapping
 
 import libcst as cst
 
-from hone.rules.base import Rule, RuleContext
+from hone.rules.base import NodeFix, Rule, RuleContext
 from hone.rules.nodeutil import children, code, walk
 
 BUILTIN = "builtins"
@@ -112,6 +113,34 @@ def _target_names(target: cst.CSTNode) -> Iterator[str]:
             yield from _target_names(el.value)
     elif isinstance(target, cst.StarredElement):
         yield from _target_names(target.value)
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def report_assumptions(
+    node: cst.CSTNode, end_node: cst.CSTNode | None, fix: NodeFix | None
+) -> dict[str, str]:
+    """What the names of the reported code and of its fix are taken to mean."""
+    nodes: list[cst.CSTNode] = [node]
+    texts: list[str] = []
+    if end_node is not None and end_node is not node:
+        nodes.append(end_node)
+    if fix is not None and fix.nodes:
+        nodes.extend(fix.nodes)
+    for rep in fix.replacements if fix is not None and not fix.nodes else ():
+        if isinstance(rep.new, str):
+            texts.append(rep.new)
+        elif isinstance(rep.new, cst.CSTNode):
+            nodes.append(rep.new)
+        else:
+            texts.append(rep.new(""))
+    found = assumptions(nodes)
+    for text in texts:  # rendered fix text: every identifier counts (conservative)
+        for name in _IDENTIFIER.findall(text):
+            if name in BUILTIN_NAMES:
+                found.setdefault(name, BUILTIN)
+    return found
 
 
 # -- bindings ---------------------------------------------------------------------------------
