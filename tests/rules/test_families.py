@@ -75,3 +75,17 @@ def test_leaves_look_alikes_alone(rule: str, src: str) -> None:
 def test_each_family_has_five_shapes_and_five_look_alikes() -> None:
     for rule, (good, bad) in FAMILIES.items():
         assert len(good) >= 5 and len(bad) >= 5, rule
+
+
+def test_count_in_loop_fix_keeps_behaviour_on_hashable_lists() -> None:
+    from tests.rules.ruletest import assert_same_behaviour, fixed
+
+    src = (
+        "def repeats(names):\n    out = []\n    for i in range(len(names)):\n"
+        "        if names.count(names[i]) > 1 and names[i] not in out:\n"
+        "            out.append(names[i])\n    return out\n"
+    )
+    after = fixed(src, "HONE117")
+    assert "Counter(names)" in after and ".count(" not in after
+    inputs = [([],), (["a"],), (["a", "b", "a", "c", "b", "a"],), ([1, 1.0, True, 2],)]
+    assert_same_behaviour(src, after, "repeats", inputs)

@@ -23,7 +23,7 @@ from hone.rules.loopkit import (
     only_statement,
     single_small,
 )
-from hone.rules.nodeutil import string_value
+from hone.rules.nodeutil import string_value, walk
 
 
 def _is_name(node: cst.CSTNode, name: str | None = None) -> bool:
@@ -757,6 +757,7 @@ class CountInLoopRule(LoopRule):
         name="count-in-loop",
         message="Count once before the loop instead of calling .count() on every iteration",
         severity=Severity.WARNING,
+        fix_safety=Safety.UNSAFE,
         doc=RuleDoc(
             why="seq.count(x) compares x with every element of seq: O(n) per call, so calling "
             "it for each element of a loop is O(n^2) -- 10,000 names take ~100 million "
@@ -764,15 +765,19 @@ class CountInLoopRule(LoopRule):
             "element in one pass and answers each lookup in O(1).",
             before="def repeats(names):\n    out = []\n    for name in names:\n"
             "        if names.count(name) > 1:\n            out.append(name)\n    return out",
-            after="from collections import Counter\n\n\ndef repeats(names):\n"
-            "    counts = Counter(names)\n    out = []\n    for name in names:\n"
-            "        if counts[name] > 1:\n            out.append(name)\n    return out",
+            after="def repeats(names):\n    out = []\n    from collections import Counter\n\n"
+            "    names_counts = Counter(names)\n    for name in names:\n"
+            "        if names_counts[name] > 1:\n            out.append(name)\n    return out",
             not_applicable="Only when the counted sequence is a local name the loop neither "
             "rebinds nor changes (append/remove/...): `line.count(',')` on each line of a file "
             "counts a different string every time and is fine.  Counting a substring (a "
             "string literal longer than one character) is left alone: Counter counts "
-            "elements, not substrings.  No automatic fix: the counter belongs before the "
-            "loop and needs hashable elements.",
+            "elements, not substrings.  The fix is offered for for/while statements (not "
+            "comprehensions): a counter before the loop, a lookup in it instead of each call.",
+            unsafe_because="Counter hashes the elements: a list of unhashable items (lists, "
+            "dicts) raises TypeError, and elements equal but hashed differently are counted "
+            "apart.  On a str, Counter counts characters: the same as str.count for "
+            "one-character arguments only.",
         ),
     )
 
@@ -810,7 +815,45 @@ class CountInLoopRule(LoopRule):
             f"`{name}.count()` scans all of {name} on every iteration (quadratic): count once "
             f"before the loop (for a list or tuple: counts = collections.Counter({name})) and "
             "read counts[...] here",
+            fix=self._counter_fix(facts, loop, name),
         )
+
+    def _counter_fix(self, facts: FunctionFacts, loop: cst.CSTNode, name: str) -> NodeFix | None:
+        """``counts = Counter(name)`` before the loop statement, ``counts[x]`` for each
+        ``name.count(x)`` in it (not for comprehensions: the counter needs a statement)."""
+        if not isinstance(loop, cst.For | cst.While) or has_comment(loop):
+            return None
+        if facts.previous_statement(loop) is None and facts.parent(loop) is None:
+            return None
+        counts = facts.fresh_name(f"{name}_counts", "counts")
+        calls = [
+            n
+            for n in walk(loop)
+            if isinstance(n, cst.Call)
+            and isinstance(n.func, cst.Attribute)
+            and n.func.attr.value == "count"
+            and isinstance(n.func.value, cst.Name)
+            and n.func.value.value == name
+            and len(n.args) == 1
+        ]
+        new_loop: cst.CSTNode = loop
+        for call in calls:
+            lookup = cst.Subscript(
+                value=cst.Name(counts),
+                slice=[cst.SubscriptElement(cst.Index(call.args[0].value))],
+            )
+            new_loop = new_loop.deep_replace(call, lookup)
+        body = self.ctx.statement_code(new_loop)
+
+        def render(indent: str) -> str:
+            first, *rest = body.split("\n")
+            loop_text = "\n".join([first, *(indent + r if r.strip() else r for r in rest)])
+            return (
+                f"from collections import Counter\n\n{indent}{counts} = Counter({name})\n"
+                f"{indent}{loop_text}"
+            )
+
+        return self.fix("Count once with collections.Counter", Replacement(loop, render))
 
 
 _REPEATING = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
