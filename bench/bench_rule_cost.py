@@ -19,7 +19,7 @@ from hone.analysis.engine import Analyzer, analyse_text
 from hone.core.settings import Settings
 
 # a function with several findings (HONE101, HONE104, HONE117, HONE201, HONE219...)
-NOISY = '''
+NOISY = """
 def report_{n}(orders, names):
     seen = []
     out = []
@@ -30,10 +30,10 @@ def report_{n}(orders, names):
     cheapest = sorted(out)[0]
     extra = dict()
     return out, cheapest, extra
-'''
+"""
 
 # the same amount of code, with nothing to report
-QUIET = '''
+QUIET = """
 def report_{n}(orders, names):
     seen = set()
     out = [o.total * 2 for o in orders]
@@ -44,7 +44,7 @@ def report_{n}(orders, names):
     cheapest = min(out)
     extra = {{}}
     return out, cheapest, extra
-'''
+"""
 
 
 def _file(template: str, size: int) -> str:

@@ -113,3 +113,25 @@ def test_cli_hot_only_reports_only_measured_hot_lines(tmp_path: Path) -> None:
     )
     codes = [f["code"] for f in json.loads(out.read_text())["findings"]]
     assert codes == ["HONE117"]
+
+
+def test_a_finding_in_a_hot_function_rises_and_names_the_function(tmp_path: Path) -> None:
+    """Sampling attributes time to a line give or take one: the function's share counts too."""
+    from hone.rules.relevance import function_shares
+
+    path = tmp_path / "m.py"
+    src = dedent(HOT)
+    path.write_text(src)
+    profile = _profile(path, {5: 0.3})  # the line after the finding's
+    profile["functions"][0].update(  # type: ignore[index]
+        {"qualname": "repeat_customers", "file": str(path), "share": 0.63}
+    )
+    key = str(path.resolve())
+    weighed = by_heat(
+        analyse_text(src).findings, line_shares(profile)[key], function_shares(profile)[key]
+    )
+    by_code = {f.code: f for f in weighed}
+    assert by_code["HONE117"].message.endswith(
+        "(its function repeat_customers took 63 % of the run)"
+    )
+    assert by_code["HONE201"].severity is Severity.HINT  # in cold(), which took nothing

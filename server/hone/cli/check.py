@@ -283,7 +283,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _weigh(
-    results: list[FileResult], shares: dict[str, dict[int, float]], *, hot: bool
+    results: list[FileResult],
+    heat: tuple[dict[str, dict[int, float]], dict[str, dict[str, float]]],
+    *,
+    hot: bool,
 ) -> list[FileResult]:
     """Findings re-weighed by the recorded run's time per line (files it did not run: as they
     are, or left out with ``hot``)."""
@@ -291,13 +294,15 @@ def _weigh(
 
     from hone.rules.relevance import by_heat
 
+    shares, functions = heat
     out: list[FileResult] = []
     for r in results:
-        per_line = shares.get(str(Path(r.path).resolve()))
+        key = str(Path(r.path).resolve())
+        per_line = shares.get(key)
         if per_line is None:
             out.append(replace(r, findings=(), previews=()) if hot else r)
             continue
-        weighed = by_heat(r.findings, per_line)
+        weighed = by_heat(r.findings, per_line, functions.get(key, {}))
         keep = [i for i, f in enumerate(weighed) if not hot or f.extra.get("relevance") == "hot"]
         out.append(
             replace(

@@ -67,8 +67,22 @@ def line_shares(profile: Mapping[str, Any]) -> dict[str, dict[int, float]]:
     return out
 
 
-def load_profile(path: Path) -> dict[str, dict[int, float]]:
-    return line_shares(json.loads(path.read_text(encoding="utf-8")))
+def function_shares(profile: Mapping[str, Any]) -> dict[str, dict[str, float]]:
+    """{file path: {qualname: the function's own (self) share of the run}}."""
+    out: dict[str, dict[str, float]] = {}
+    for fn in profile.get("functions") or ():
+        if "file" not in fn or "qualname" not in fn:
+            continue
+        name = str(fn["qualname"]).replace(".<locals>", "")
+        per = out.setdefault(str(Path(fn["file"]).resolve()), {})
+        per[name] = per.get(name, 0.0) + float(fn.get("share") or 0.0)
+    return out
+
+
+def load_profile(path: Path) -> tuple[dict[str, dict[int, float]], dict[str, dict[str, float]]]:
+    """Line and function shares of a ``hone run --json`` report file."""
+    profile = json.loads(path.read_text(encoding="utf-8"))
+    return line_shares(profile), function_shares(profile)
 
 
 def heat_of(f: Finding, shares: Mapping[int, float]) -> float:
@@ -79,26 +93,47 @@ def heat_of(f: Finding, shares: Mapping[int, float]) -> float:
     )
 
 
-def by_heat(findings: Iterable[Finding], shares: Mapping[int, float]) -> list[Finding]:
-    """Findings on hot lines raised to warnings with their share; cold ones lowered to hints."""
+def by_heat(
+    findings: Iterable[Finding],
+    shares: Mapping[int, float],
+    functions: Mapping[str, float] | None = None,
+) -> list[Finding]:
+    """Findings on hot lines raised to warnings with their share; cold ones lowered to hints.
+
+    A sampling profiler attributes time to a line give or take one (the next instruction's),
+    so a finding in a function that itself took a hot share of the run rises too, saying so.
+    """
     out: list[Finding] = []
     for f in findings:
         if f.category is not Category.PERFORMANCE:
             out.append(f)
             continue
         heat = heat_of(f, shares)
+        fn_heat = (functions or {}).get(f.function or "", 0.0)
         if heat >= HOT_SHARE:
-            sev = f.severity if _RANK[f.severity] >= _RANK[Severity.WARNING] else Severity.WARNING
-            f = replace(
-                f,
-                severity=sev,
-                message=f"{f.message} (this line took {heat:.0%} of the run)".replace("%", " %"),
-                extra={**f.extra, "relevance": "hot", "heat": heat},
+            f = _raised(f, heat, f"this line took {_percent(heat)} of the run")
+        elif fn_heat >= HOT_SHARE:
+            f = _raised(
+                f, fn_heat, f"its function {f.function} took {_percent(fn_heat)} of the run"
             )
-        elif heat < COLD_SHARE:
+        elif heat < COLD_SHARE and fn_heat < COLD_SHARE:
             f = _with_note(f, Severity.HINT, "cold: no measurable time in the recorded run")
         out.append(f)
     return out
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.0f} %"
+
+
+def _raised(f: Finding, heat: float, note: str) -> Finding:
+    sev = f.severity if _RANK[f.severity] >= _RANK[Severity.WARNING] else Severity.WARNING
+    return replace(
+        f,
+        severity=sev,
+        message=f"{f.message} ({note})",
+        extra={**f.extra, "relevance": "hot", "heat": heat},
+    )
 
 
 def hot_only(findings: Sequence[Finding]) -> list[Finding]:
