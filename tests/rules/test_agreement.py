@@ -89,3 +89,13 @@ def test_mutable_default_message_says_what_the_function_does(
 ) -> None:
     (finding,) = findings(src, "HONE301")
     assert says in finding.message and not_says not in finding.message
+
+
+def test_comparison_table_covers_every_performance_rule() -> None:
+    from hone.core.finding import Category
+    from hone.docs_catalog import COMPARISON
+
+    listed = {row[0] for row in COMPARISON}
+    perf = {r.meta.id for r in all_rules() if r.meta.category is Category.PERFORMANCE}
+    assert perf <= listed, sorted(perf - listed)
+    assert listed - {"-"} <= {r.meta.id for r in all_rules()}
