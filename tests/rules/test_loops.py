@@ -1303,6 +1303,7 @@ FIX_REPRODUCES_DOC = {
     "HONE111",
     "HONE113",
     "HONE115",
+    "HONE117",
 }
 
 
