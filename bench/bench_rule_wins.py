@@ -1,7 +1,10 @@
-"""Measure the speed-ups the HONE2xx rules claim, and the look-alikes hone deliberately skips.
+"""Measure the speed-ups the HONE2xx rules claim, and the look-alikes hone deliberately skips;
+and, on the bundled examples, what fixing the findings on measured-hot lines buys.
 
     python bench/bench_rule_wins.py            # all cases
     python bench/bench_rule_wins.py HONE207    # cases whose label starts with this
+    python bench/bench_rule_wins.py --examples # run each example with timing (`hone run`),
+                                               # fix the findings on its hot lines, run again
 
 Each case times the code a rule reports (before) and its fix (after) with ``timeit`` (best of 5)
 and prints the ratio.  The "not a rule" cases show why some popular suggestions are not in the
@@ -11,8 +14,13 @@ catalog: on CPython 3.11 the "fix" is not faster.  Run it on a quiet machine: a 
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
+import tempfile
 import timeit
+from pathlib import Path
+from typing import Any
 
 SETUP_LIST = "import random; random.seed(1); xs = [random.random() for _ in range(1000)]"
 SETUP_INTS = "xs = list(range(1000))"
@@ -91,7 +99,60 @@ def best(stmt: str, setup: str) -> float:
     return min(timer.repeat(5, number)) / number
 
 
+def _run_wall(path: Path, repeat: int) -> tuple[float, dict[str, Any]]:
+    """Best CPU time of ``hone run --json path`` over ``repeat`` runs, and the last report."""
+    walls: list[float] = []
+    report: dict[str, Any] = {}
+    for _ in range(repeat):
+        proc = subprocess.run(
+            [str(Path(sys.executable).with_name("hone")), "run", "--json", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=path.parent,
+        )
+        report = json.loads(proc.stdout)
+        if report.get("exit_code") not in (0, None) or report.get("error"):
+            raise RuntimeError(f"{path.name}: {report.get('error') or report.get('stderr')}")
+        # CPU time: on a shared machine wall time mostly measures the neighbours
+        walls.append(float(report.get("cpu_s") or report["wall_s"]))
+    return min(walls), report
+
+
+def examples(repeat: int = 5) -> int:
+    """Fix the findings on each example's measured-hot lines (>= 5 % of its run), then time it
+    again: the before/after CPU times show whether the rules point where the time goes."""
+    from hone.analysis.engine import analyse_text
+    from hone.analysis.fixes import non_overlapping_edits
+    from hone.core.text import apply_edits
+    from hone.rules.relevance import by_heat, function_shares, line_shares
+
+    root = Path(__file__).resolve().parents[1] / "examples"
+    print(f"{'example':16} {'hot findings fixed':34} {'before':>8} {'after':>8} {'speed-up':>9}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in sorted(root.glob("*.py")):
+            before, report = _run_wall(path, repeat)
+            key = str(path.resolve())
+            shares = line_shares(report).get(key, {})
+            functions = function_shares(report).get(key, {})
+            text = path.read_text(encoding="utf-8")
+            hot = [
+                f
+                for f in by_heat(analyse_text(text).findings, shares, functions)
+                if f.extra.get("relevance") == "hot" and f.fix is not None
+            ]
+            edits, chosen = non_overlapping_edits(hot)
+            fixed = Path(tmp) / path.name
+            fixed.write_text(apply_edits(text, edits), encoding="utf-8")
+            after, _ = _run_wall(fixed, repeat) if chosen else (before, report)
+            codes = ", ".join(f"{f.code}@{f.span.start.line + 1}" for f in chosen) or "-"
+            print(f"{path.name:16} {codes:34} {before:7.3f}s {after:7.3f}s {before / after:8.2f}x")
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--examples"]:
+        return examples()
     prefix = argv[0] if argv else ""
     print(f"{'case':40} {'before':>12} {'after':>12} {'speed-up':>9}")
     for label, setup, before, after in CASES:

@@ -26,6 +26,7 @@ class CatalogEntry:
     doc: RuleDoc | None
     engine: bool = False  # reported by the engine itself, not a rule (cannot be disabled)
     summary: str = ""  # engine codes: what the code means
+    safe_when: str = ""  # rules whose fix is safe only in this case (unsafe otherwise)
 
 
 ENGINE_ENTRIES: tuple[CatalogEntry, ...] = (
@@ -90,7 +91,15 @@ def catalog(*, include_engine: bool = True) -> tuple[CatalogEntry, ...]:
 
     rules = tuple(
         CatalogEntry(
-            m.id, m.name, m.message, m.severity, m.category, m.fix_safety, m.doc, engine=False
+            m.id,
+            m.name,
+            m.message,
+            m.severity,
+            m.category,
+            m.fix_safety,
+            m.doc,
+            engine=False,
+            safe_when=m.safe_when,
         )
         for m in (r.meta for r in all_rules())
     )
@@ -106,6 +115,9 @@ def find_entry(rule_id: str) -> CatalogEntry | None:
 
 
 def fix_label(entry: CatalogEntry) -> str:
+    """The fix's safety as every finding of the rule will state it."""
+    if entry.safe_when and entry.fix_safety is Safety.SAFE:
+        return "safe or unsafe"
     return {
         None: "none",
         Safety.SAFE: "safe",
@@ -128,17 +140,82 @@ def rules_markdown() -> str:
         lines.append(
             f"| `{e.id}` | `{e.name}` | {_cell(e.message)} | {fix_label(e)} |",
         )
+    lines += ["", *comparison_markdown()]
     lines += [
         "",
         "Fix safety: *safe* fixes keep behaviour for every input and are applied by "
         "`hone check --fix` and the editor's fix-all; *unsafe* ones may differ in edge cases "
-        "(see `hone rules --explain CODE`) and need `--unsafe-fixes`.",
+        "(see `hone rules --explain CODE`) and need `--unsafe-fixes`; *safe or unsafe*: each "
+        "finding says which, by the case `--explain` names.",
         "",
         "Codes reported by hone itself: "
         + "; ".join(f"`{e.id}` {e.message[0].lower()}{e.message[1:]}" for e in ENGINE_ENTRIES)
         + ".",
     ]
     return "\n".join(lines) + "\n"
+
+
+# How hone's rules line up with the performance rules of Ruff (PERF, FURB, C4, SIM) and perflint
+# (W8xxx): (hone code or "-", Ruff codes, perflint codes, note).  "-" in hone's column: a rule
+# people may expect that hone deliberately leaves out, and why.
+COMPARISON: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "HONE101",
+        "PERF401, PERF402, PERF403",
+        "W8401, W8402, W8403",
+        "with fixes laid out as a formatter would; dict entry and set accumulators too",
+    ),
+    ("HONE102", "-", "-", "manual sum loop"),
+    ("HONE103", "SIM110, SIM111", "-", "also flag-without-break search loops become `in`"),
+    ("HONE104", "FURB171 (single item only)", "-", "membership in a list inside a loop"),
+    ("HONE105", "-", "-", "list.pop(0)/insert(0) as a queue"),
+    ("HONE106", "-", "-", "range(len(x)) indexing"),
+    ("HONE107", "-", "-", "manual counting dict: Counter"),
+    ("HONE108", "SIM118", "-", "`k in d.keys()`"),
+    ("HONE109", "-", "-", "regex compiled per iteration"),
+    ("HONE110", "-", "-", "quadratic string +="),
+    ("HONE111", "-", "-", "quadratic list concatenation"),
+    ("HONE112", "-", "W8201 (constants only)", "constant containers rebuilt per iteration"),
+    ("HONE113", "-", "-", "dict lookup while iterating its keys"),
+    ("HONE114", "-", "-", "list.index/search in a loop"),
+    ("HONE115", "-", "-", "readlines() in a for loop"),
+    ("HONE116", "-", "-", "manual grouping: defaultdict(list)"),
+    ("HONE117", "-", "-", "seq.count() in a loop: Counter once"),
+    ("HONE201", "-", "-", "sorted(x)[0] -> min(x)"),
+    ("HONE202", "-", "-", "len(list(x))"),
+    ("HONE203", "FURB161", "-", "bin(x).count('1')"),
+    ("HONE204", "C410, C411, C413, C414", "W8101 (partly)", "redundant list()/set() calls"),
+    ("HONE205", "C416", "-", "identity comprehension"),
+    ("HONE206", "C419", "-", "list comprehension in any()/all()"),
+    ("HONE207", "PIE810", "-", "startswith(a) or startswith(b)"),
+    ("HONE209", "PLR1714", "-", "x == a or x == b"),
+    ("HONE211", "PERF102", "W8102", "dict.items() with an unused half"),
+    ("HONE212", "C417", "-", "map/filter with a lambda"),
+    ("HONE213", "-", "-", "re.sub with a plain pattern"),
+    ("HONE215", "SIM401", "-", "double dict lookup"),
+    ("HONE216", "RUF015", "-", "list(x)[0]"),
+    ("HONE219", "C405, C406, C408, C409", "-", "dict()/list()/set([...]) calls for literals"),
+    ("HONE220", "C400-C404", "-", "generator or list comprehension inside a call"),
+    ("HONE221", "FURB148", "-", "enumerate() with an unused index"),
+    ("-", "PERF203", "-", "try/except in a loop: free on CPython 3.11+ (zero-cost exceptions)"),
+    ("-", "-", "W8202, W8205", "global/dotted names in loops: a few ns per iteration"),
+    ("-", "-", "W8301", "tuple over list literal: no measurable difference"),
+    ("-", "PERF101", "W8101", "`for x in list(y)`: not yet a hone rule"),
+)
+
+
+def comparison_markdown() -> list[str]:
+    """The table that says which Ruff/perflint rules each hone rule covers, and what hone leaves
+    out on purpose."""
+    out = [
+        "How the catalog compares with Ruff's performance-relevant rules (PERF, FURB, C4, SIM, "
+        "PIE, PLR, RUF) and perflint's (a dash in hone's column: left out, and why):",
+        "",
+        "| hone | Ruff | perflint | What |",
+        "| --- | --- | --- | --- |",
+    ]
+    out += [f"| {h} | {r} | {p} | {_cell(w)} |" for h, r, p, w in COMPARISON]
+    return out
 
 
 def _code_block(code: str) -> list[str]:
@@ -163,8 +240,17 @@ def explain_markdown(entry: CatalogEntry) -> str:
         out += _code_block(doc.after)
         if doc.not_applicable:
             out += ["", "## When it does not apply", "", doc.not_applicable]
+        if entry.safe_when:
+            out += [
+                "",
+                "## Fix safety",
+                "",
+                f"Each finding states its fix's safety: safe when {entry.safe_when}; "
+                "otherwise unsafe.",
+            ]
         if doc.unsafe_because:
-            out += ["", "## Why the fix is unsafe", "", doc.unsafe_because]
+            title = "When the fix is unsafe" if entry.safe_when else "Why the fix is unsafe"
+            out += ["", f"## {title}", "", doc.unsafe_because]
     return "\n".join(out) + "\n"
 
 

@@ -66,7 +66,7 @@ def test_empty_and_whitespace_files(project: Path, hone: HoneRunner) -> None:
     write(project / "blank.py", "\n\n   \n")
     write(project / "comment.py", "# nothing here")
     r = hone("check", ".")
-    assert (r.rc, r.out) == (0, "No findings in 3 files.\n")
+    assert (r.rc, r.out) == (0, "No findings in 3 files checked.\n")
 
 
 def test_parallel_results_equal_serial(project: Path, hone: HoneRunner) -> None:

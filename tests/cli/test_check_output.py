@@ -26,7 +26,7 @@ def test_text_output_exact(project: Path, hone: HoneRunner) -> None:
     assert r.out == (
         "a.py:2:12: HONE201 Use min() instead of sorting to take the smallest element\n"
         "  fix (unsafe): Replace with min()\n"
-        "Found 1 finding in 1 file: 1 fixable with `--unsafe-fixes`.\n"
+        "Found 1 finding in 1 file (of 1 checked): 1 fixable with `--unsafe-fixes`.\n"
     )
     assert r.err == ""
 
@@ -46,7 +46,7 @@ def test_quiet_prints_only_findings(project: Path, hone: HoneRunner) -> None:
 def test_clean_file_exits_0(project: Path, hone: HoneRunner) -> None:
     write(project / "ok.py", "def f(x):\n    return x + 1\n")
     r = hone("check", "ok.py")
-    assert (r.rc, r.out) == (0, "No findings in 1 file.\n")
+    assert (r.rc, r.out) == (0, "No findings in 1 file checked.\n")
 
 
 def test_folder_paths_are_relative_to_cwd(project: Path, hone: HoneRunner) -> None:

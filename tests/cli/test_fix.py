@@ -45,7 +45,7 @@ def test_fix_applies_only_safe_fixes(project: Path, hone: HoneRunner, fake_rules
         "a.py:3:16: HONE201 Use min() instead of sorting to take the smallest element\n"
         "  fix (unsafe): Replace with min()\n"
         "Fixed 1 finding in 1 file.\n"
-        "Found 1 finding in 1 file: 1 fixable with `--unsafe-fixes`.\n"
+        "Found 1 finding in 1 file (of 1 checked): 1 fixable with `--unsafe-fixes`.\n"
     )
     # idempotent: a second run changes nothing
     r2 = hone("check", "--fix", *SELECT, "a.py")
@@ -59,7 +59,7 @@ def test_unsafe_fixes_apply_everything(project: Path, hone: HoneRunner, fake_rul
     r = hone("check", "--unsafe-fixes", *SELECT, "a.py")
     assert f.read_text() == ALL_FIXED
     assert r.rc == 0
-    assert r.out == "Fixed 2 findings in 1 file.\nNo findings in 1 file.\n"
+    assert r.out == "Fixed 2 findings in 1 file.\nNo findings in 1 file checked.\n"
     r2 = hone("check", "--fix", "--unsafe-fixes", *SELECT, "a.py")
     assert (r2.rc, f.read_text()) == (0, ALL_FIXED)
     assert "No fixes applied." in r2.out

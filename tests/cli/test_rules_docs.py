@@ -27,7 +27,9 @@ def test_rules_lists_every_rule(hone: HoneRunner) -> None:
     for rule in all_rules():
         (line,) = [ln for ln in lines if ln.startswith(rule.meta.id + " ")]
         assert rule.meta.name in line and rule.meta.message in line
-        if rule.meta.fix_safety is not None:
+        if rule.meta.safe_when:  # each finding says which: safe in the case --explain names
+            assert line.endswith("[fix: safe or unsafe]")
+        elif rule.meta.fix_safety is not None:
             assert line.endswith(f"[fix: {rule.meta.fix_safety.value}]")
     assert any(ln.startswith("HONE000 ") for ln in lines)
 

@@ -53,7 +53,11 @@ def _signature(report: Report) -> tuple[Any, ...]:
             (
                 id(r.start),
                 id(r.end),
-                r.new if isinstance(r.new, str) else code(r.new),
+                r.new
+                if isinstance(r.new, str)
+                else code(r.new)
+                if isinstance(r.new, cst.CSTNode)
+                else r.new("    "),  # a layout: its text at some indentation
             )
             for r in fix.replacements
         )

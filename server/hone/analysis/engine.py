@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
 from hone.core.codes import (
     NOT_ANALYSED_CODE,
@@ -28,13 +28,26 @@ from hone.core.codes import (
 )
 from hone.core.document import Chunk
 from hone.core.finding import Category, Edit, Finding, Fix, Position, Severity, Span
-from hone.core.functions import FunctionInfo, function_at
+from hone.core.functions import FunctionInfo, functions_at
 from hone.core.memory import release_free_memory
 from hone.core.outline import Outline
 from hone.core.settings import Settings
 from hone.core.text import TextDocumentLines, apply_edits
 from hone.rules.base import NodeFix, Replacement, Report, RuleContext
+from hone.rules.ranges import focus
+from hone.rules.ranges import positions as node_positions
 from hone.rules.registry import all_rules, is_selected
+from hone.rules.relevance import by_relevance
+from hone.rules.scope import (
+    Assumptions,
+    BindingCollector,
+    Bindings,
+    all_bindings,
+    collected_bindings,
+    holds,
+    report_assumptions,
+    top_level_bindings,
+)
 from hone.rules.traversal import visit_batched
 
 log = logging.getLogger(__name__)
@@ -59,6 +72,10 @@ class DocumentAnalysis:
 class _ChunkResult:
     findings: tuple[Finding, ...]  # relative to the chunk's first line
     errors: tuple[str, ...]
+    # per finding, the names it reads as builtins/modules (hone.rules.scope): checked against
+    # the file's top-level bindings, which other chunks may hold
+    assumes: tuple[Assumptions, ...] = ()
+    binds: Bindings = field(default_factory=dict)  # names bound at the chunk's top level
 
 
 @dataclass(slots=True)
@@ -100,6 +117,8 @@ class Analyzer:
         functions, chunks = outline.functions, outline.chunks
         new_cache: dict[str, _ChunkResult] = {}
         findings: list[Finding] = []
+        assumed: list[Assumptions] = []
+        file_binds: dict[str, frozenset[str]] = {}
         errors: list[str] = []
         for chunk in chunks:
             result = self._cache.get(chunk.source) or new_cache.get(chunk.source)
@@ -111,7 +130,11 @@ class Analyzer:
             new_cache[chunk.source] = result
             errors.extend(result.errors)
             findings.extend(f.shifted(chunk.first_line) for f in result.findings)
+            assumed.extend(result.assumes or ({},) * len(result.findings))
+            for name, origins in result.binds.items():
+                file_binds[name] = file_binds.get(name, frozenset()) | origins
         self._cache = new_cache
+        findings = [f for f, a in zip(findings, assumed, strict=True) if holds(a, file_binds)]
 
         selected = _apply_settings(findings, settings, lines, functions)
         analysis = DocumentAnalysis(
@@ -204,31 +227,39 @@ def _analyse_chunk(chunk: Chunk) -> _ChunkResult:
         return _not_analysed(chunk, f"libcst cannot parse it ({type(exc).__name__})")
 
     try:
-        reports, errors = _run_rules(module)
+        binds = top_level_bindings(module, chunk.source, bool(chunk.prefix))
+        reports, errors, everywhere = _run_rules(module)
+        assumed = [report_assumptions(r.node, r.end_node, r.fix) for r in reports]
+        if any(assumed):
+            everywhere = everywhere if everywhere is not None else all_bindings(module)
+            kept = [(r, a) for r, a in zip(reports, assumed, strict=True) if holds(a, everywhere)]
+            reports, assumed = [r for r, _ in kept], [a for _, a in kept]
         if not reports:
-            return _ChunkResult((), tuple(errors))
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        positions = wrapper.resolve(PositionProvider)
+            return _ChunkResult((), tuple(errors), (), binds)
+        positions = node_positions(module)
     except RecursionError:
         # libcst walks trees recursively: e.g. ~300 adjacent string literals nest that deep
         return _not_analysed(chunk, "it is nested too deeply for hone's rules")
     source_lines = chunk.source.splitlines(keepends=True)
     findings: list[Finding] = []
-    for report in reports:
+    assumes: list[Assumptions] = []
+    for report, assumption in zip(reports, assumed, strict=True):
         try:
             findings.append(_to_finding(report, positions, module, chunk, source_lines))
+            assumes.append(assumption)
         except Exception as exc:  # one bad report must not lose the others
             log.exception("rule %s produced an unusable report", report.rule.id)
             errors.append(f"{report.rule.id}: {exc!r}")
-    return _ChunkResult(tuple(findings), tuple(errors))
+    return _ChunkResult(tuple(findings), tuple(errors), tuple(assumes), binds)
 
 
-def _run_rules(module: cst.Module) -> tuple[list[Report], list[str]]:
-    """All rules in one traversal; if one raises, rerun rule by rule to isolate it."""
+def _run_rules(module: cst.Module) -> tuple[list[Report], list[str], Bindings | None]:
+    """All rules in one traversal (with the chunk's bindings collected on the way); if one
+    raises, rerun rule by rule to isolate it."""
     ctx = RuleContext(module)
     try:
-        visit_batched(module, [rule(ctx) for rule in all_rules()])
-        return ctx.reports, []
+        visit_batched(module, [*(rule(ctx) for rule in all_rules()), BindingCollector(ctx)])
+        return ctx.reports, [], collected_bindings(ctx)
     except RecursionError:
         raise  # the tree, not a rule: every rule would fail the same way
     except Exception:
@@ -244,7 +275,7 @@ def _run_rules(module: cst.Module) -> tuple[list[Report], list[str]]:
             errors.append(f"{rule.meta.id}: {exc!r}")
             continue
         reports.extend(single.reports)
-    return reports, errors
+    return reports, errors, None
 
 
 def _rel_span(
@@ -270,7 +301,8 @@ def _to_finding(
     chunk: Chunk,
     source_lines: list[str],
 ) -> Finding:
-    span = _rel_span(positions, report.node, report.end_node or report.node, chunk.prefix_lines)
+    start, end = focus(report.node, report.end_node, positions.__getitem__)
+    span = _rel_span(positions, start, end, chunk.prefix_lines)
     fix = None
     if report.fix is not None:
         fix = _build_fix(report.fix, positions, module, chunk, source_lines)
@@ -281,7 +313,7 @@ def _to_finding(
         code=meta.id,
         message=report.message,
         span=span,
-        severity=meta.severity,
+        severity=report.severity or meta.severity,
         category=meta.category,
         fix=fix,
         extra={"rule": meta.name},
@@ -316,6 +348,9 @@ def _replacement_text(
 ) -> str:
     if isinstance(rep.new, str):
         return rep.new
+    if not isinstance(rep.new, cst.CSTNode):  # a layout: give it the line's indentation
+        line = source_lines[span.start.line + prefix_lines]
+        return rep.new(line[: len(line) - len(line.lstrip(" \t"))])
     if isinstance(rep.new, cst.BaseStatement | cst.BaseSmallStatement):
         code = (
             ctx.statement_code(rep.new)
@@ -365,16 +400,19 @@ def _apply_settings(
 ) -> list[Finding]:
     select, ignore = settings.list("rules.select"), settings.list("rules.ignore")
     overrides = {k.upper(): v for k, v in settings.dict("rules.severity").items()}
+    kept = [
+        f for f in findings if is_selected(f.code, select, ignore) and not is_suppressed(f, lines)
+    ]
+    # one sorted sweep maps every finding to its function (not a scan of all functions each)
+    owners = functions_at(functions, [f.span.start.line for f in kept])
     out: list[Finding] = []
-    for f in findings:
-        if not is_selected(f.code, select, ignore) or is_suppressed(f, lines):
-            continue
+    for f, fn in zip(kept, owners, strict=True):
+        if fn is not None:
+            f = replace(f, function=fn.qualname)
+        f = by_relevance(f, fn)  # code that runs once or tests: a hint
         sev = overrides.get(f.code.upper())
         if sev is not None and sev in {s.value for s in Severity}:
             f = replace(f, severity=Severity(sev))
-        fn = function_at(list(functions), f.span.start.line)
-        if fn is not None:
-            f = replace(f, function=fn.qualname)
         out.append(f)
     out.sort(key=lambda f: (f.span.start, f.code))
     return out

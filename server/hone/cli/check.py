@@ -127,6 +127,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the effective settings and cache location, then exit",
     )
+    heat = parser.add_argument_group("measured heat (a `hone run --json` report)")
+    heat.add_argument(
+        "--profile",
+        metavar="PROFILE.json",
+        type=Path,
+        help="raise findings on lines that took >= 5 %% of the recorded run to warnings "
+        "(saying how much), lower findings on lines that took no measurable time to hints",
+    )
+    heat.add_argument(
+        "--hot-only",
+        metavar="PROFILE.json",
+        type=Path,
+        help="as --profile, and report only the findings on hot lines",
+    )
     run.add_argument("-q", "--quiet", action="store_true", help="only the finding lines")
     run.add_argument(
         "-v", "--verbose", action="store_true", help="cache and worker statistics on stderr"
@@ -256,7 +270,48 @@ def _run(args: argparse.Namespace) -> int:
         if cache.error:
             _err(f"warning: {cache.error}")
         cache.close()
+    profile = args.hot_only or args.profile
+    if profile is not None:
+        from hone.rules.relevance import load_profile
+
+        try:
+            results = _weigh(results, load_profile(profile), hot=args.hot_only is not None)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            _err(f"cannot read the profile {profile}: {exc}")
+            return 2
     return _report(args, results, cwd, fix=fix, unsafe=unsafe, parallel=parallel, jobs=jobs)
+
+
+def _weigh(
+    results: list[FileResult],
+    heat: tuple[dict[str, dict[int, float]], dict[str, dict[str, float]]],
+    *,
+    hot: bool,
+) -> list[FileResult]:
+    """Findings re-weighed by the recorded run's time per line (files it did not run: as they
+    are, or left out with ``hot``)."""
+    from dataclasses import replace
+
+    from hone.rules.relevance import by_heat
+
+    shares, functions = heat
+    out: list[FileResult] = []
+    for r in results:
+        key = str(Path(r.path).resolve())
+        per_line = shares.get(key)
+        if per_line is None:
+            out.append(replace(r, findings=(), previews=()) if hot else r)
+            continue
+        weighed = by_heat(r.findings, per_line, functions.get(key, {}))
+        keep = [i for i, f in enumerate(weighed) if not hot or f.extra.get("relevance") == "hot"]
+        out.append(
+            replace(
+                r,
+                findings=tuple(weighed[i] for i in keep),
+                previews=tuple(r.previews[i] for i in keep if i < len(r.previews)),
+            )
+        )
+    return out
 
 
 def _tasks(

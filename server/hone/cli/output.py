@@ -123,13 +123,22 @@ def _text_summary(results: Sequence[FileResult], *, fix_mode: bool, unsafe: bool
     skipped = sum(1 for r in results for f in r.findings if f.code in NON_FAILING_CODES)
     real = c["findings"] - skipped
     if real == 0 and c["errors"] == 0:
-        lines.append(f"No findings in {_plural(c['files'], 'file')}.")
+        # "in N files" always counts files with the thing said; the files checked are named so
+        lines.append(f"No findings in {_plural(c['files'], 'file')} checked.")
     elif real:
         files = sum(1 for r in results if any(f.code not in NON_FAILING_CODES for f in r.findings))
-        line = f"Found {_plural(real, 'finding')} in {_plural(files, 'file')}."
+        line = (
+            f"Found {_plural(real, 'finding')} in {_plural(files, 'file')} "
+            f"(of {c['files']} checked)."
+        )
         hints = []
         if c["fixable_safe"] and not fix_mode:
             hints.append(f"{c['fixable_safe']} fixable with `hone check --fix`")
+        elif c["fixable_safe"]:  # fix-all stopped with safe fixes left: say so, never silently
+            hints.append(
+                f"{c['fixable_safe']} safe {'fix' if c['fixable_safe'] == 1 else 'fixes'} not "
+                "applied (overlapping edits; run again)"
+            )
         if c["fixable_unsafe"] and not (fix_mode and unsafe):
             more = "more " if hints else "fixable "
             hints.append(f"{c['fixable_unsafe']} {more}with `--unsafe-fixes`")

@@ -137,7 +137,32 @@ def _child_bodies(node: ast.stmt) -> list[list[ast.stmt]]:
     return bodies
 
 
-def function_at(functions: list[FunctionInfo], line: int) -> FunctionInfo | None:
+def functions_at(
+    functions: Sequence[FunctionInfo], lines: Sequence[int]
+) -> list[FunctionInfo | None]:
+    """The innermost function containing each of ``lines`` (0-based), in one sorted sweep:
+    O((F + N) log N) for F functions and N lines, where asking :func:`function_at` per line
+    costs O(F * N) (32 s for the findings of a 1 MB file)."""
+    order = sorted(range(len(lines)), key=lines.__getitem__)
+    by_start = sorted(functions, key=lambda f: f.span.start.line)
+    out: list[FunctionInfo | None] = [None] * len(lines)
+    stack: list[FunctionInfo] = []  # the chain of functions nested in each other, innermost last
+    i = 0
+    for index in order:
+        line = lines[index]
+        while i < len(by_start) and by_start[i].span.start.line <= line:
+            fn = by_start[i]
+            while stack and stack[-1].span.end.line < fn.span.start.line:
+                stack.pop()  # ended before this one starts: a sibling, not a parent
+            stack.append(fn)
+            i += 1
+        while stack and stack[-1].span.end.line < line:
+            stack.pop()
+        out[index] = stack[-1] if stack else None
+    return out
+
+
+def function_at(functions: Sequence[FunctionInfo], line: int) -> FunctionInfo | None:
     """The innermost function whose definition contains ``line`` (0-based)."""
     best: FunctionInfo | None = None
     for fn in functions:

@@ -53,7 +53,7 @@ def build_features(session: Session) -> list[Feature]:
         # rule findings are judged (cached verdicts; unsafe fixes once saved) before shown
         session.review_rule_findings = verifier.review_findings
     features = [
-        _start(RulesFeature, session),
+        _start(RulesFeature, session, timing),
         _start(CodeActionsFeature, session),
         _start(LLMFeature, session, verifier, timing),
         timing,

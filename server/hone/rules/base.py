@@ -42,6 +42,18 @@ class RuleMeta:
     severity: Severity = Severity.WARNING
     category: Category = Category.PERFORMANCE
     fix_safety: Safety | None = None  # None: the rule has no fix
+    # set when the fix is safe only in some cases (and offered as unsafe in the others): the
+    # case, as the catalog states it ("the comprehension calls nothing"); fix_safety is SAFE
+    safe_when: str = ""
+
+    @property
+    def fix_safeties(self) -> frozenset[Safety]:
+        """The safety levels this rule's findings may carry (what the catalog promises)."""
+        if self.fix_safety is None:
+            return frozenset()
+        if self.safe_when:
+            return frozenset((Safety.SAFE, Safety.UNSAFE))
+        return frozenset((self.fix_safety,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +67,9 @@ class Replacement:
     """
 
     start: cst.CSTNode
-    new: cst.CSTNode | str
+    # a node, literal text, or a layout: text given the indentation of ``start``'s line (for
+    # multi-line code laid out as a formatter would, see :mod:`hone.rules.layout`)
+    new: cst.CSTNode | str | Callable[[str], str]
     end: cst.CSTNode | None = None
 
 
@@ -64,6 +78,9 @@ class NodeFix:
     title: str
     replacements: Sequence[Replacement]
     safety: Safety
+    # the new nodes, when the replacements hold them rendered as text (what the fix's names
+    # are read from: see :func:`hone.rules.scope.report_assumptions`)
+    nodes: Sequence[cst.CSTNode] = ()
 
 
 @dataclass(slots=True)
@@ -73,6 +90,7 @@ class Report:
     message: str
     fix: NodeFix | None
     end_node: cst.CSTNode | None = None  # report a range from node to end_node
+    severity: Severity | None = None  # this finding's, when not the rule's (a tiny literal...)
 
 
 @dataclass(slots=True)
@@ -124,9 +142,23 @@ class Rule(cst.BatchableCSTVisitor):
         *,
         fix: NodeFix | None = None,
         end_node: cst.CSTNode | None = None,
+        severity: Severity | None = None,
     ) -> None:
+        if fix is not None and fix.safety not in self.meta.fix_safeties:
+            # the catalog (``hone rules``) and the finding must never disagree
+            raise ValueError(
+                f"{self.meta.id} offers a {fix.safety} fix; its catalog entry allows "
+                f"{sorted(self.meta.fix_safeties)}"
+            )
         self.ctx.reports.append(
-            Report(self.meta, node, message or self.meta.message, fix, end_node)
+            Report(
+                self.meta,
+                node,
+                message or self.meta.message,
+                fix,
+                end_node,
+                severity=severity,
+            )
         )
 
     def fix(self, title: str, *replacements: Replacement) -> NodeFix:

@@ -6,7 +6,14 @@ import libcst as cst
 
 from hone.core.finding import Category, Safety
 from hone.rules.base import Replacement, RuleDoc, RuleMeta
-from hone.rules.nodeutil import HoneRule, ScopedRule, Walker, call_name, is_number_literal
+from hone.rules.nodeutil import (
+    HoneRule,
+    ScopedRule,
+    Walker,
+    call_name,
+    code,
+    is_number_literal,
+)
 
 # -- HONE301 --------------------------------------------------------------------------------
 
@@ -71,7 +78,14 @@ class _Usage(Walker):
     def __init__(self, name: str) -> None:
         self.name = name
         self.rebound = False
-        self.changed = False
+        self.mutated = False  # changed by this function (a mutating method, attribute, +=)
+        self.stored: str | None = None  # where it is stored (``self.items``), if anywhere
+        self.returned = False  # returned or yielded to the caller
+
+    @property
+    def changed(self) -> bool:
+        """Whether the shared default can change: here, or later through what holds it."""
+        return self.mutated or self.stored is not None or self.returned
 
     def _is(self, expr: cst.CSTNode | None) -> bool:
         return isinstance(expr, cst.Name) and expr.value == self.name
@@ -99,25 +113,26 @@ class _Usage(Walker):
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         self.rebound |= self._binds(node.target)
-        self.changed |= self._into(node.target, items=False)
+        self.mutated |= self._into(node.target, items=False)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         # stored into an object (self.items = items): callers can mutate it later
-        if self._is(node.value) and any(
-            isinstance(t.target, cst.Subscript | cst.Attribute) for t in node.targets
-        ):
-            self.changed = True
+        if self._is(node.value) and self.stored is None:
+            for t in node.targets:
+                if isinstance(t.target, cst.Subscript | cst.Attribute):
+                    self.stored = code(t.target)
+                    break
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             self.rebound |= self._binds(node.target)
-        self.changed |= self._into(node.target, items=False)
+        self.mutated |= self._into(node.target, items=False)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self.changed |= self._is(node.target) or self._into(node.target, items=False)
+        self.mutated |= self._is(node.target) or self._into(node.target, items=False)
 
     def visit_Del(self, node: cst.Del) -> None:
-        self.changed |= self._into(node.target, items=False)
+        self.mutated |= self._into(node.target, items=False)
         self.rebound |= self._binds(node.target)
 
     def visit_For(self, node: cst.For) -> None:
@@ -141,7 +156,7 @@ class _Usage(Walker):
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if isinstance(func, cst.Attribute) and self._is(func.value):
-            self.changed |= func.attr.value in _MUTATORS
+            self.mutated |= func.attr.value in _MUTATORS
 
     def _escapes(self, value: cst.BaseExpression | None) -> bool:
         if self._is(value):
@@ -151,11 +166,11 @@ class _Usage(Walker):
         )
 
     def visit_Return(self, node: cst.Return) -> None:
-        self.changed |= self._escapes(node.value)
+        self.returned |= self._escapes(node.value)
 
     def visit_Yield(self, node: cst.Yield) -> None:
         if isinstance(node.value, cst.BaseExpression):
-            self.changed |= self._escapes(node.value)
+            self.returned |= self._escapes(node.value)
 
 
 def _deliberate_state(name: str) -> bool:
@@ -201,10 +216,21 @@ class MutableDefaultRule(HoneRule):
             usage = _Usage(param.name.value)
             usage.run(node.body)
             if usage.changed and not usage.rebound:
+                name = param.name.value
+                if usage.mutated:
+                    how = "this function changes it"
+                elif usage.stored is not None:
+                    how = (
+                        f"this function stores it in {usage.stored}, so a change made through "
+                        "one holder is seen by every other"
+                    )
+                else:
+                    how = "this function returns it, so a caller that changes the result "
+                    how += "changes the default"
                 self.report(
                     param.default,
-                    f"The default {kind} of {param.name.value!r} is shared by every call and "
-                    f"this function changes it: default to None and create a new {kind} inside",
+                    f"The default {kind} of {name!r} is shared by every call and {how}: "
+                    f"default to None and create a new {kind} inside",
                 )
 
 

@@ -139,6 +139,8 @@ class LenOfMaterialisedRule(ScopedRule):
         name="len-of-materialised",
         message="Call len() on the collection directly instead of copying it first",
         fix_safety=Safety.SAFE,
+        safe_when="the collection is known to be sized (not for "
+        "d.keys()/values()/items(), which become len(d))",
         doc=RuleDoc(
             why="len(list(x)) copies every element of x into a new list only to count them: "
             "O(n) time and memory, where len(x) of a sized collection is O(1).",
@@ -311,6 +313,8 @@ class NeedlessComprehensionRule(HoneRule):
         message="Use list()/set()/dict() instead of a comprehension that copies each element",
         severity=Severity.INFO,
         fix_safety=Safety.SAFE,
+        safe_when="the result is a list or set, or a dict built from .items(), zip() or "
+        "enumerate()",
         doc=RuleDoc(
             why="A comprehension that yields each element unchanged runs a bytecode loop per "
             "element; list(it)/set(it)/dict(it) copy in C, about 6x faster.",
@@ -592,7 +596,9 @@ class LiteralViaCallRule(HoneRule):
         name = call_name(node)
         if name not in ("list", "tuple", "dict", "set"):
             return
-        new = self._literal(node, name)
+        if id(node) in self.ctx.shared.get(LOOP_CONSTANT_KEY, ()):
+            return  # HONE112 reports this call (with this fix when the literal is folded)
+        new = literal_for_call(node, name)
         if new is None:
             return
         self.report(
@@ -601,71 +607,77 @@ class LiteralViaCallRule(HoneRule):
             fix=self.node_fix("Use a literal", Safety.SAFE, node, Replacement(node, new)),
         )
 
-    def _literal(self, node: cst.Call, name: str) -> cst.BaseExpression | None:
-        """The literal for the call (the call's own parentheses are outside the replaced span)."""
-        if not node.args:
-            if name == "list":
-                return cst.List([])
-            if name == "dict":
-                return cst.Dict([])
-            if name == "tuple":
-                return cst.Tuple([])
-            return None
-        if name == "dict" and all(a.keyword is not None and not a.star for a in node.args):
-            q = _quote_style(node)
-            return cst.Dict(
-                [
-                    cst.DictElement(
-                        cst.SimpleString(f"{q}{a.keyword.value}{q}"),  # type: ignore[union-attr]
-                        a.value,
-                        comma=a.comma,
-                    )
-                    for a in node.args
-                ],
-                lbrace=cst.LeftCurlyBrace(whitespace_after=node.whitespace_before_args),
-                rbrace=cst.RightCurlyBrace(whitespace_before=node.args[-1].whitespace_after_arg),
-            )
-        arg = single_arg(node, name)
-        if not isinstance(arg, cst.List | cst.Tuple):
-            return None
-        after, before = _brackets_ws(arg)
-        els = arg.elements
-        if isinstance(arg, cst.Tuple) and len(els) == 1 and name != "tuple":
-            # the comma of a 1-tuple is mandatory syntax, not a layout choice
-            els = [els[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+
+# ctx.shared key: ids of the calls HONE112 reported (one finding per span, not two advices)
+LOOP_CONSTANT_KEY = "loop-invariant-constant"
+
+
+def literal_for_call(node: cst.Call, name: str) -> cst.BaseExpression | None:
+    """The literal for ``list()``/``tuple()``/``dict()``/``set()`` calls that have one (the
+    call's own parentheses are outside the replaced span)."""
+    if not node.args:
         if name == "list":
-            return cst.List(
-                els,
-                lbracket=cst.LeftSquareBracket(whitespace_after=after),
-                rbracket=cst.RightSquareBracket(whitespace_before=before),
-            )
+            return cst.List([])
+        if name == "dict":
+            return cst.Dict([])
         if name == "tuple":
-            return cst.Tuple(
-                els,
-                lpar=[cst.LeftParen(whitespace_after=after)],
-                rpar=[cst.RightParen(whitespace_before=before)],
-            )
-        if name == "set":
-            if not els:
-                return cst.Call(func=cst.Name("set"))
-            return cst.Set(
-                els,
-                lbrace=cst.LeftCurlyBrace(whitespace_after=after),
-                rbrace=cst.RightCurlyBrace(whitespace_before=before),
-            )
-        pairs: list[cst.DictElement] = []
-        for el in els:
-            if not isinstance(el, cst.Element) or not isinstance(el.value, cst.Tuple):
-                return None
-            kv = el.value.elements
-            if len(kv) != 2 or not all(isinstance(e, cst.Element) for e in kv):
-                return None
-            pairs.append(cst.DictElement(kv[0].value, kv[1].value, comma=el.comma))
+            return cst.Tuple([])
+        return None
+    if name == "dict" and all(a.keyword is not None and not a.star for a in node.args):
+        q = _quote_style(node)
         return cst.Dict(
-            pairs,
+            [
+                cst.DictElement(
+                    cst.SimpleString(f"{q}{a.keyword.value}{q}"),  # type: ignore[union-attr]
+                    a.value,
+                    comma=a.comma,
+                )
+                for a in node.args
+            ],
+            lbrace=cst.LeftCurlyBrace(whitespace_after=node.whitespace_before_args),
+            rbrace=cst.RightCurlyBrace(whitespace_before=node.args[-1].whitespace_after_arg),
+        )
+    arg = single_arg(node, name)
+    if not isinstance(arg, cst.List | cst.Tuple):
+        return None
+    after, before = _brackets_ws(arg)
+    els = arg.elements
+    if isinstance(arg, cst.Tuple) and len(els) == 1 and name != "tuple":
+        # the comma of a 1-tuple is mandatory syntax, not a layout choice
+        els = [els[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+    if name == "list":
+        return cst.List(
+            els,
+            lbracket=cst.LeftSquareBracket(whitespace_after=after),
+            rbracket=cst.RightSquareBracket(whitespace_before=before),
+        )
+    if name == "tuple":
+        return cst.Tuple(
+            els,
+            lpar=[cst.LeftParen(whitespace_after=after)],
+            rpar=[cst.RightParen(whitespace_before=before)],
+        )
+    if name == "set":
+        if not els:
+            return cst.Call(func=cst.Name("set"))
+        return cst.Set(
+            els,
             lbrace=cst.LeftCurlyBrace(whitespace_after=after),
             rbrace=cst.RightCurlyBrace(whitespace_before=before),
         )
+    pairs: list[cst.DictElement] = []
+    for el in els:
+        if not isinstance(el, cst.Element) or not isinstance(el.value, cst.Tuple):
+            return None
+        kv = el.value.elements
+        if len(kv) != 2 or not all(isinstance(e, cst.Element) for e in kv):
+            return None
+        pairs.append(cst.DictElement(kv[0].value, kv[1].value, comma=el.comma))
+    return cst.Dict(
+        pairs,
+        lbrace=cst.LeftCurlyBrace(whitespace_after=after),
+        rbrace=cst.RightCurlyBrace(whitespace_before=before),
+    )
 
 
 class CallAroundComprehensionRule(HoneRule):
@@ -676,6 +688,7 @@ class CallAroundComprehensionRule(HoneRule):
         "list()/set()/dict()",
         severity=Severity.INFO,
         fix_safety=Safety.SAFE,
+        safe_when="the comprehension calls nothing",
         doc=RuleDoc(
             why="list(x for ...) resumes a generator per element (about 2x slower than a list "
             "comprehension); set([... for ...]) and dict([(k, v) for ...]) build a throwaway "

@@ -23,6 +23,7 @@ from hone.rules.loopkit import (
     only_statement,
     single_small,
 )
+from hone.rules.nodeutil import string_value, walk
 
 
 def _is_name(node: cst.CSTNode, name: str | None = None) -> bool:
@@ -57,6 +58,10 @@ def _list_name(rule: LoopRule, node: cst.BaseExpression) -> tuple[str, FunctionF
 
 
 # -- HONE104 -------------------------------------------------------------------------------
+
+
+# literal collections of at most this many elements are searched in a few comparisons
+TINY_LITERAL = 5
 
 
 class MembershipInListRule(LoopRule):
@@ -112,7 +117,14 @@ class MembershipInListRule(LoopRule):
                 start = container.lpar[0] if container.lpar else container
                 end = container.rpar[-1] if container.rpar else container
                 fix = self.fix("Use a set literal", Replacement(start, f"{{{items}}}", end))
-            self.report(container, "Test membership against a set literal: {...}", fix=fix)
+            # a tiny literal: a set is faster, but a few comparisons are cheap -- a hint
+            tiny = len(elements) <= TINY_LITERAL
+            self.report(
+                container,
+                "Test membership against a set literal: {...}",
+                fix=fix,
+                severity=Severity.HINT if tiny else None,
+            )
             return
         if (
             isinstance(container, cst.Call)
@@ -422,7 +434,8 @@ class KeysMembershipRule(LoopRule):
         name="membership-in-dict-keys",
         message="Test `k in d` instead of `k in d.keys()`",
         severity=Severity.INFO,
-        fix_safety=Safety.UNSAFE,
+        fix_safety=Safety.SAFE,
+        safe_when="the receiver is a local only ever bound to a dict",
         doc=RuleDoc(
             why="`k in d.keys()` looks up the keys method, calls it and builds a view object "
             "before the hash lookup that `k in d` does directly: about 1.5x slower per test, "
@@ -729,3 +742,118 @@ def _simple_key(node: cst.BaseExpression) -> bool:
     while isinstance(node, cst.Attribute):
         node = node.value
     return isinstance(node, cst.Name) or is_constant(node)
+
+
+# -- HONE117 -------------------------------------------------------------------------------
+
+_MUTATING = frozenset(
+    ("append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "__setitem__")
+)
+
+
+class CountInLoopRule(LoopRule):
+    meta = RuleMeta(
+        id="HONE117",
+        name="count-in-loop",
+        message="Count once before the loop instead of calling .count() on every iteration",
+        severity=Severity.WARNING,
+        fix_safety=Safety.UNSAFE,
+        doc=RuleDoc(
+            why="seq.count(x) compares x with every element of seq: O(n) per call, so calling "
+            "it for each element of a loop is O(n^2) -- 10,000 names take ~100 million "
+            "comparisons.  collections.Counter(seq), built once before the loop, counts every "
+            "element in one pass and answers each lookup in O(1).",
+            before="def repeats(names):\n    out = []\n    for name in names:\n"
+            "        if names.count(name) > 1:\n            out.append(name)\n    return out",
+            after="def repeats(names):\n    out = []\n    from collections import Counter\n\n"
+            "    names_counts = Counter(names)\n    for name in names:\n"
+            "        if names_counts[name] > 1:\n            out.append(name)\n    return out",
+            not_applicable="Only when the counted sequence is a local name the loop neither "
+            "rebinds nor changes (append/remove/...): `line.count(',')` on each line of a file "
+            "counts a different string every time and is fine.  Counting a substring (a "
+            "string literal longer than one character) is left alone: Counter counts "
+            "elements, not substrings.  The fix is offered for for/while statements (not "
+            "comprehensions): a counter before the loop, a lookup in it instead of each call.",
+            unsafe_because="Counter hashes the elements: a list of unhashable items (lists, "
+            "dicts) raises TypeError, and elements equal but hashed differently are counted "
+            "apart.  On a str, Counter counts characters: the same as str.count for "
+            "one-character arguments only.",
+        ),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "count"
+            and isinstance(func.value, cst.Name)
+            and len(node.args) == 1
+            and node.args[0].keyword is None
+            and not node.args[0].star
+            and self.in_repeated_loop()
+        ):
+            return
+        value = string_value(node.args[0].value)
+        if value is not None and len(value) != 1:
+            return  # a substring count: Counter is no answer
+        facts = self.facts()
+        if facts is None:
+            return
+        name = func.value.value
+        loop = next(
+            (a for a in facts.ancestors(node) if isinstance(a, _REPEATING)),
+            None,
+        )
+        if loop is None or facts.writes(name, loop):
+            return
+        for ref in facts.reads(name, loop):
+            parent = facts.parent(ref.node)
+            if isinstance(parent, cst.Attribute) and parent.attr.value in _MUTATING:
+                return
+        self.report(
+            node,
+            f"`{name}.count()` scans all of {name} on every iteration (quadratic): count once "
+            f"before the loop (for a list or tuple: counts = collections.Counter({name})) and "
+            "read counts[...] here",
+            fix=self._counter_fix(facts, loop, name),
+        )
+
+    def _counter_fix(self, facts: FunctionFacts, loop: cst.CSTNode, name: str) -> NodeFix | None:
+        """``counts = Counter(name)`` before the loop statement, ``counts[x]`` for each
+        ``name.count(x)`` in it (not for comprehensions: the counter needs a statement)."""
+        if not isinstance(loop, cst.For | cst.While) or has_comment(loop):
+            return None
+        if facts.previous_statement(loop) is None and facts.parent(loop) is None:
+            return None
+        counts = facts.fresh_name(f"{name}_counts", "counts")
+        calls = [
+            n
+            for n in walk(loop)
+            if isinstance(n, cst.Call)
+            and isinstance(n.func, cst.Attribute)
+            and n.func.attr.value == "count"
+            and isinstance(n.func.value, cst.Name)
+            and n.func.value.value == name
+            and len(n.args) == 1
+        ]
+        new_loop: cst.CSTNode = loop
+        for call in calls:
+            lookup = cst.Subscript(
+                value=cst.Name(counts),
+                slice=[cst.SubscriptElement(cst.Index(call.args[0].value))],
+            )
+            new_loop = new_loop.deep_replace(call, lookup)
+        body = self.ctx.statement_code(new_loop)
+
+        def render(indent: str) -> str:
+            first, *rest = body.split("\n")
+            loop_text = "\n".join([first, *(indent + r if r.strip() else r for r in rest)])
+            return (
+                f"from collections import Counter\n\n{indent}{counts} = Counter({name})\n"
+                f"{indent}{loop_text}"
+            )
+
+        return self.fix("Count once with collections.Counter", Replacement(loop, render))
+
+
+_REPEATING = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)

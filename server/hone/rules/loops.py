@@ -16,6 +16,8 @@ import libcst as cst
 
 from hone.core.finding import Safety, Severity
 from hone.rules.base import NodeFix, Replacement, RuleContext, RuleDoc, RuleMeta
+from hone.rules.builtins_calls import LOOP_CONSTANT_KEY, literal_for_call
+from hone.rules.layout import bracketed
 from hone.rules.loopkit import (
     FunctionFacts,
     LoopRule,
@@ -161,6 +163,8 @@ class AppendInLoopRule(LoopRule):
         message="Build the list with a comprehension instead of appending in a loop",
         severity=Severity.INFO,
         fix_safety=Safety.SAFE,
+        safe_when="the loop builds a list or set, or a dict whose key or value is the "
+        "loop variable itself",
         doc=RuleDoc(
             why="A loop that only appends runs a method lookup and call per element; a "
             "comprehension appends with one bytecode and no call (10-25% faster on CPython "
@@ -216,7 +220,7 @@ class AppendInLoopRule(LoopRule):
             fix = self._comprehension_fix(facts, node, acc, init, init_prefix)
             what = {"list": "list", "set": "set", "dict": "dict"}[acc.kind]
             self.report(
-                acc.leaf,
+                node,  # shown on the loop's header: the loop is what the fix replaces
                 f"Build the {what} with a comprehension instead of filling it in a loop",
                 fix=fix,
             )
@@ -231,7 +235,7 @@ class AppendInLoopRule(LoopRule):
             method = "extend" if acc.kind == "list" else "update"
             fix = self._extend_fix(facts, node, acc, method)
             self.report(
-                acc.leaf,
+                node,
                 f"Use {acc.receiver}.{method}(...) instead of a loop that adds the items one by "
                 "one",
                 fix=fix,
@@ -294,21 +298,22 @@ class AppendInLoopRule(LoopRule):
         if not facts.private_accumulator(acc.receiver, init, node):
             return None
         safety = Safety.SAFE
+        text: str | Callable[[str], str]
         if self._is_copy(acc):
             call = "list" if acc.kind == "list" else "set"
-            text = f"{prefix}{call}({expr_code(self.ctx, node.iter)})"
+            text = bracketed(prefix, f"{call}(", [expr_code(self.ctx, node.iter)], ")")
         else:
-            clauses = " ".join(self._clause(c) for c in acc.clauses)
+            clauses = [self._clause(c) for c in acc.clauses]
             if acc.kind == "list":
                 assert acc.elt is not None
-                text = f"{prefix}[{expr_code(self.ctx, acc.elt)} {clauses}]"
+                text = bracketed(prefix, "[", [expr_code(self.ctx, acc.elt), *clauses], "]")
             elif acc.kind == "set":
                 assert acc.elt is not None
-                text = f"{prefix}{{{expr_code(self.ctx, acc.elt)} {clauses}}}"
+                text = bracketed(prefix, "{", [expr_code(self.ctx, acc.elt), *clauses], "}")
             else:
                 assert acc.key is not None and acc.value is not None
                 key, value = expr_code(self.ctx, acc.key), expr_code(self.ctx, acc.value)
-                text = f"{prefix}{{{key}: {value} {clauses}}}"
+                text = bracketed(prefix, "{", [f"{key}: {value}", *clauses], "}")
                 loop_names = {
                     n.value
                     for c in acc.clauses
@@ -482,6 +487,8 @@ class ManualAnyAllRule(LoopRule):
         message="Use any()/all() or `in` instead of a search loop",
         severity=Severity.INFO,
         fix_safety=Safety.SAFE,
+        safe_when="the loop tests the element's truth (any()/all()); an equality search "
+        "becomes `in`, which also matches by identity, and is unsafe",
         doc=RuleDoc(
             why="any(xs)/all(xs) test truthiness in C, about 2.5x faster than a Python loop "
             "that returns on the first true item; `c in xs` compares in C, several times "
@@ -984,6 +991,7 @@ class LoopInvariantConstantRule(LoopRule):
         name="loop-invariant-constant",
         message="Build this constant once, outside the loop",
         severity=Severity.WARNING,
+        fix_safety=Safety.SAFE,
         doc=RuleDoc(
             why="set([...]), frozenset(...), tuple([...]), dict(...) and dict displays built "
             "from constants are rebuilt on every iteration (a temporary list, then the "
@@ -999,21 +1007,45 @@ class LoopInvariantConstantRule(LoopRule):
             "arguments that are literal constants. A mutable result (set/list/dict/sorted) is "
             "reported only where it is used read-only on the spot (an `in` test, indexing, "
             "iteration, a non-mutating method); one that is stored in a variable may be "
-            "mutated and is left alone. No fix: the constant belongs outside the statement.",
+            "mutated and is left alone. The fix is offered only for set([...]), list([...]) "
+            "and tuple([...]) tested with `in`: their display there is folded into a constant; "
+            "elsewhere the constant belongs outside the statement.",
         ),
     )
 
-    def _report(self, node: cst.BaseExpression, what: str) -> None:
-        if self.in_repeated_loop():
+    def _report(self, node: cst.BaseExpression, what: str, *, tested: bool = False) -> None:
+        """Report a constant rebuilt per iteration; one tested with ``in`` gets the literal
+        display fix where Python folds that display into a constant."""
+        if not self.in_repeated_loop():
+            return
+        self.ctx.shared.setdefault(LOOP_CONSTANT_KEY, set()).add(id(node))
+        func = (
+            node.func.value
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name)
+            else ""
+        )
+        literal = None
+        if tested and func in ("set", "list", "tuple"):
+            assert isinstance(node, cst.Call)
+            literal = literal_for_call(node, func)
+        if literal is not None:
+            shown = "a set" if func == "set" else "a tuple or list"
             self.report(
                 node,
-                f"This {what} is rebuilt on every iteration: build it once outside the loop "
-                "(e.g. a module-level constant)",
+                f"This {what} is rebuilt on every iteration: write {shown} display in the `in` "
+                "test, which Python builds once as a constant",
+                fix=self.fix("Use a literal", Replacement(node, literal)),
             )
+            return
+        self.report(
+            node,
+            f"This {what} is rebuilt on every iteration: build it once outside the loop "
+            "(e.g. a module-level constant)",
+        )
 
     def visit_Call(self, node: cst.Call) -> None:
         name = _constant_builder(node)
-        if name in _IMMUTABLE_BUILDERS:
+        if name in _IMMUTABLE_BUILDERS and not self._tested(node):
             self._report(node, f"{name}(...)")
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in _READ_ONLY_METHODS:
@@ -1022,7 +1054,7 @@ class LoopInvariantConstantRule(LoopRule):
     def visit_Comparison(self, node: cst.Comparison) -> None:
         for comp in node.comparisons:
             if isinstance(comp.operator, cst.In | cst.NotIn):
-                self._used_read_only(comp.comparator)
+                self._used_read_only(comp.comparator, tested=True)
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         self._used_read_only(node.value)
@@ -1034,10 +1066,15 @@ class LoopInvariantConstantRule(LoopRule):
     def visit_CompFor(self, node: cst.CompFor) -> None:
         self._used_read_only(node.iter)
 
-    def _used_read_only(self, node: cst.BaseExpression) -> None:
+    def _tested(self, node: cst.Call) -> bool:
+        """Reported already, as the right operand of an ``in`` test (its parent is visited
+        first)."""
+        return id(node) in self.ctx.shared.get(LOOP_CONSTANT_KEY, ())
+
+    def _used_read_only(self, node: cst.BaseExpression, *, tested: bool = False) -> None:
         name = _constant_builder(node)
-        if name in _MUTABLE_BUILDERS:
-            self._report(node, f"{name}(...)")
+        if name in _MUTABLE_BUILDERS or (tested and name == "tuple"):
+            self._report(node, f"{name}(...)", tested=tested)
         elif _constant_dict(node):
             self._report(node, "dict display")
 
@@ -1149,7 +1186,9 @@ class ReadlinesInForRule(LoopRule):
         name="readlines-in-for",
         message="Iterate over the file object directly instead of over readlines()",
         severity=Severity.INFO,
-        fix_safety=Safety.UNSAFE,
+        fix_safety=Safety.SAFE,
+        safe_when="the file is opened by a `with open(...)` of this function and used "
+        "only by this loop",
         doc=RuleDoc(
             why="f.readlines() reads the whole file into a list before the first line is "
             "processed (memory proportional to the file); iterating f streams it line by "

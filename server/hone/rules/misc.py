@@ -238,6 +238,8 @@ class UnusedEnumerateIndexRule(_UnusedLoopVariable):
         message="Drop enumerate(): the index is never used",
         severity=Severity.INFO,
         fix_safety=Safety.SAFE,
+        safe_when="the loop is inside a function (at module level the index is a global "
+        "another statement may read)",
         doc=RuleDoc(
             why="enumerate() creates an index integer and a tuple per element that the loop "
             "then throws away; iterating the sequence directly is about 3x faster.",

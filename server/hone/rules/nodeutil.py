@@ -495,7 +495,8 @@ class HoneRule(Rule):
         fix = node_fix(title, safety, old, *replacements)
         if fix is None:
             return None
-        return NodeFix(title, [self._render(r) for r in replacements], safety)
+        nodes = [r.new for r in replacements if isinstance(r.new, cst.CSTNode)]
+        return NodeFix(title, [self._render(r) for r in replacements], safety, nodes)
 
     def _render(self, rep: Replacement) -> Replacement:
         new = rep.new

@@ -26,6 +26,7 @@ class StartswithOrRule(ScopedRule):
         message="Pass a tuple of prefixes to one startswith()/endswith() call",
         severity=Severity.INFO,
         fix_safety=Safety.SAFE,
+        safe_when="the prefixes are string literals and the receiver is a plain name",
         doc=RuleDoc(
             why="s.startswith(a) or s.startswith(b) makes one method call per prefix; "
             "startswith() accepts a tuple and checks all prefixes in one C call (about 2x "
@@ -148,7 +149,8 @@ class ReSubPlainRule(ScopedRule):
         name="re-sub-plain",
         message="Use str.replace() for a literal substring instead of re.sub()",
         severity=Severity.INFO,
-        fix_safety=Safety.UNSAFE,
+        fix_safety=Safety.SAFE,
+        safe_when="the subject is known to be a str (or bytes, matching the pattern)",
         doc=RuleDoc(
             why="re.sub() looks the pattern up in the regex cache and runs the regex engine; "
             "for a pattern without metacharacters str.replace() does the same substitution "
