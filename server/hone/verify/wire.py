@@ -290,8 +290,10 @@ def _same_float(ra: Any, rb: Any) -> bool:
         x, y = float(ra), float(rb)
     except (TypeError, ValueError):
         return False
-    if math.isnan(x) and math.isnan(y):
-        return True
+    if math.isnan(x) or math.isnan(y):
+        return math.isnan(x) and math.isnan(y)
+    if math.isinf(x) or math.isinf(y):
+        return x == y
     # a few units in the last place: forgives libm-level noise, not a changed summation order
     return x == y or abs(x - y) <= FLOAT_ULPS * math.ulp(max(abs(x), abs(y)))
 
