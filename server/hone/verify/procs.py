@@ -17,11 +17,11 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 WORKER = Path(__file__).with_name("worker.py")
 MAX_LINE = 64 << 20  # one reply; bigger is a protocol failure, not a memory problem
-STDERR_TAIL = 8192
+PROTOCOL_OUTPUT_KB = 256 << 10  # all replies of one worker (the sandbox caps its stdout)
 
 
 class WorkerFailed(Exception):
@@ -42,6 +42,7 @@ class WorkerSpec:
     wall_s: float = 120.0
     cpu_s: int = 120
     env_remove: tuple[str, ...] = field(default_factory=tuple)
+    isolated: bool = True  # False only on the user's explicit request where no sandbox starts
 
 
 def sandbox_available() -> tuple[bool, str]:
@@ -54,43 +55,35 @@ def sandbox_available() -> tuple[bool, str]:
     return bool(a.ok), str(a.reason)
 
 
+class Channel(Protocol):
+    """What a worker needs from its process: lines in and out, and an end."""
+
+    pid: int
+
+    async def send(self, data: bytes) -> bool: ...
+    async def readline(self, timeout: float | None = None) -> bytes: ...
+    def kill(self) -> None: ...
+    async def wait(self) -> object: ...
+
+
 class Worker:
-    def __init__(self, handle: Any, proc_pid: int) -> None:
-        self._handle = handle
-        self.pid = proc_pid
-        self._stdin: asyncio.StreamWriter = handle.stdin
-        self._stdout: asyncio.StreamReader = handle.stdout
-        self._stderr_tail = bytearray()
-        self._stderr_task = (
-            asyncio.ensure_future(self._drain(handle.stderr)) if handle.stderr else None
-        )
-
-    async def _drain(self, stream: asyncio.StreamReader) -> None:
-        with contextlib.suppress(Exception):
-            while chunk := await stream.read(65536):
-                self._stderr_tail += chunk
-                del self._stderr_tail[:-STDERR_TAIL]
-
-    @property
-    def stderr_tail(self) -> str:
-        return self._stderr_tail.decode(errors="replace")
+    def __init__(self, channel: Channel) -> None:
+        self._channel = channel
+        self.pid = channel.pid
 
     async def send(self, msg: dict[str, Any]) -> None:
-        try:
-            self._stdin.write(json.dumps(msg, allow_nan=False).encode() + b"\n")
-            await self._stdin.drain()
-        except (ConnectionError, RuntimeError) as exc:
-            raise WorkerFailed("died", str(exc)) from exc
+        if not await self._channel.send(json.dumps(msg, allow_nan=False).encode() + b"\n"):
+            raise WorkerFailed("died")
 
     async def receive(self, timeout: float) -> dict[str, Any]:
         try:
-            line = await asyncio.wait_for(self._stdout.readline(), timeout)
+            line = await self._channel.readline(timeout)
         except TimeoutError as exc:
             raise WorkerFailed("timeout") from exc
-        except (ValueError, asyncio.LimitOverrunError) as exc:
-            raise WorkerFailed("protocol", "reply too long") from exc
-        if not line:
-            raise WorkerFailed("died", self.stderr_tail[-300:])
+        if not line.endswith(b"\n"):
+            raise WorkerFailed("died" if not line else "protocol", "")
+        if len(line) > MAX_LINE:
+            raise WorkerFailed("protocol", "reply too long")
         from hone.verify.wire import loads
 
         try:
@@ -110,48 +103,69 @@ class Worker:
         return tree_cpu_seconds(self.pid)
 
     async def close(self) -> None:
+        with contextlib.suppress(ProcessLookupError, OSError):
+            self._channel.kill()
         with contextlib.suppress(Exception):
-            self._stdin.close()
-        kill = getattr(self._handle, "kill", None)
-        if kill is not None:
-            with contextlib.suppress(ProcessLookupError, OSError):
-                kill()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._handle.wait(), 5.0)
-        if self._stderr_task is not None:
-            self._stderr_task.cancel()
+            await asyncio.wait_for(self._channel.wait(), 10.0)
 
 
 async def start_worker(spec: WorkerSpec) -> Worker:
-    """A worker in its own OS sandbox.  Raises ``WorkerFailed("start")`` when none can start."""
-    try:
-        from hone.sandbox import Limits, SandboxUnavailable, launch, verify_policy
-    except ImportError:  # until hone.sandbox lands: a process group with rlimits (TEMPORARY)
-        return await _interim_start(spec)
+    """A worker in its own OS sandbox (or, only when the user explicitly asked for it, without
+    isolation).  Raises ``WorkerFailed("start")`` when it cannot start."""
+    if not spec.isolated:
+        return await _unisolated_start(spec)
+    from hone.sandbox import Limits, SandboxUnavailable, launch, verify_policy
 
-    readable = tuple(Path(p) for p in {*spec.readable, str(WORKER.parent)} if p)
+    readable = tuple(Path(p) for p in dict.fromkeys((*spec.readable, str(WORKER.parent))) if p)
     limits = Limits(
         wall_seconds=spec.wall_s,
         cpu_seconds=spec.cpu_s,
         memory_mb=spec.memory_mb,
+        # the protocol's replies count against the output cap: generous, still bounded
+        max_output_kb=PROTOCOL_OUTPUT_KB,
     )
-    policy = verify_policy(
-        readable=readable, limits=limits, cwd=Path(spec.cwd) if spec.cwd else None
-    )
+    policy = verify_policy(readable=readable, limits=limits)
     try:
-        handle = await launch([spec.python, "-X", "utf8", str(WORKER)], policy, pipes=True)
+        box = await launch([spec.python, "-X", "utf8", str(WORKER)], policy, interactive=True)
     except SandboxUnavailable as exc:
         raise WorkerFailed("start", str(exc)) from exc
-    except OSError as exc:
-        raise WorkerFailed("start", f"cannot start {spec.python}: {exc}") from exc
-    return Worker(handle, handle.pid)
+    except (OSError, ValueError) as exc:
+        raise WorkerFailed("start", f"cannot start the sandbox: {exc}") from exc
+    return Worker(box)
 
 
-class _Interim:
+class _Unisolated:
+    """A plain child process group with rlimits: only for the user's explicit "Verify and
+    measure (runs code without isolation)" where no OS sandbox can start."""
+
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
         self.proc = proc
         self.pid = proc.pid
-        self.stdin, self.stdout, self.stderr = proc.stdin, proc.stdout, proc.stderr
+        self._stderr = (
+            asyncio.ensure_future(self._drain(proc.stderr)) if proc.stderr is not None else None
+        )
+
+    @staticmethod
+    async def _drain(stream: asyncio.StreamReader) -> None:
+        with contextlib.suppress(Exception):
+            while await stream.read(65536):
+                pass  # never buffered: the output of code under test is not needed
+
+    async def send(self, data: bytes) -> bool:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(data)
+            await self.proc.stdin.drain()
+        except (ConnectionError, RuntimeError):
+            return False
+        return True
+
+    async def readline(self, timeout: float | None = None) -> bytes:
+        assert self.proc.stdout is not None
+        try:
+            return await asyncio.wait_for(self.proc.stdout.readline(), timeout)
+        except (ValueError, asyncio.LimitOverrunError):
+            return b"!"  # too long: a protocol failure
 
     def kill(self) -> None:
         import signal
@@ -160,10 +174,13 @@ class _Interim:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
     async def wait(self) -> int:
-        return await self.proc.wait()
+        code = await self.proc.wait()
+        if self._stderr is not None:
+            self._stderr.cancel()
+        return code
 
 
-async def _interim_start(spec: WorkerSpec) -> Worker:
+async def _unisolated_start(spec: WorkerSpec) -> Worker:
     import tempfile
 
     tmp = tempfile.mkdtemp(prefix="hone-verify-")
@@ -197,7 +214,7 @@ async def _interim_start(spec: WorkerSpec) -> Worker:
         )
     except OSError as exc:
         raise WorkerFailed("start", f"cannot start {spec.python}: {exc}") from exc
-    return Worker(_Interim(proc), proc.pid)
+    return Worker(_Unisolated(proc))
 
 
 # -- CPU time from /proc ----------------------------------------------------------------------
