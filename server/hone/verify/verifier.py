@@ -135,7 +135,8 @@ class Verdict:
             f"{self.failing_shape}",
             "raised": f"the rewrite raised a different exception for an input of this shape: "
             f"{self.failing_shape}",
-            "mutation": "the rewrite leaves its arguments in a different state",
+            "mutation": f"the rewrite leaves its arguments in a different state for an input "
+            f"of this shape: {self.failing_shape}",
             "timeout": "the rewrite did not finish in time",
             "crash": "the rewrite's process crashed",
             "tests": "a project test that passes with the original fails with the rewrite",
