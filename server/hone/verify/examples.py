@@ -2,8 +2,9 @@
 
 An example is argument *source* such as ``"[3, 1, 2], reverse=True"`` or
 ``"Point(1, 2), [Point(0, 0)]"``.  It is parsed here with :mod:`ast` and accepted only when every
-argument is a literal (``ast.literal_eval``), a call of a plain name with such arguments (a
-constructor, resolved inside the sandbox to a class of the module or a builtin container), or
+argument is a literal (``ast.literal_eval``), a call of a capitalised plain name with such
+arguments (a constructor, resolved inside the sandbox to a class of the module only) or of a
+builtin container (``set``, ``tuple`` ...), or
 ``iter(<list>)``.  Nothing is evaluated in the server; the result is a JSON spec the original's
 worker builds the values from.
 """
@@ -20,6 +21,7 @@ from typing import Any
 from hone.verify.wire import encode
 
 MAX_SOURCE = 4000
+SAFE_CONSTRUCTORS = frozenset({"set", "frozenset", "tuple", "list", "dict"})
 MAX_DEPTH = 6
 
 
@@ -71,6 +73,8 @@ def _node(node: ast.expr, depth: int) -> dict[str, Any]:
             if isinstance(items, dict) and isinstance(items.get("l") or items.get("t"), list):
                 return {"iter": [{"lit": x} for x in items.get("l") or items.get("t") or []]}
             raise NotData("iter() of something other than a literal list")
+        if not (node.func.id[:1].isupper() or node.func.id in SAFE_CONSTRUCTORS):
+            raise NotData("only class constructors (CapitalizedName(...)) are data")
         return {
             "ctor": node.func.id,
             "args": [_node(a, depth + 1) for a in node.args],

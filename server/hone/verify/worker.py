@@ -365,9 +365,9 @@ def _build_value(node: Any) -> Any:
         kwargs = {str(k): _build_value(v) for k, v in node.get("kwargs", [])}
         if name in _SAFE_CTORS:
             return _SAFE_CTORS[name](*args, **kwargs)
-        cls = getattr(State.module, name)
-        if not isinstance(cls, type):
-            raise TypeError("not a class")
+        cls = State.module.__dict__.get(name)  # a class of the module, never a builtin
+        if not isinstance(cls, type) or not name[:1].isupper():
+            raise TypeError("not a class of the module")
         return cls(*args, **kwargs)
     if "iter" in node:
         return _ListIterator([_build_value(a) for a in node["iter"]])
