@@ -38,7 +38,13 @@ def request(tmp: Path, rewrite: str, *, gate: bool = True, **kw: object) -> Veri
     path = tmp / "m.py"
     path.write_text(ORIGINAL)
     return VerifyRequest(
-        str(path), ORIGINAL, rewrite, "total", cwd=str(tmp), gate=gate, **kw  # type: ignore[arg-type]
+        str(path),
+        ORIGINAL,
+        rewrite,
+        "total",
+        cwd=str(tmp),
+        gate=gate,
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -172,4 +178,37 @@ except Exception:
     assert v.status == clean.status == "verified"
     assert v.inputs == clean.inputs and v.sources == clean.sources
     assert verify(service, request(tmp_path, attacked)).failure == "gate"
+    still_answers(service, tmp_path)
+
+
+def test_an_early_forged_done_during_timing_is_caught_by_the_cpu_cross_check(
+    tmp_path: Path, service: VerificationService
+) -> None:
+    # In the timing phase (it counts its calls) the rewrite answers "done" (and the next
+    # "armed") itself on the worker's reply pipe, then does five times the work: the server's
+    # windows look short, but the CPU it used outside them gives it away.
+    rewrite = """\
+import os
+
+CALLS = [0]
+
+
+def total(xs: list[int]) -> int:
+    CALLS[0] += 1
+    if CALLS[0] > 80 and CALLS[0] % 1 == 0:
+        for fd in range(3, 32):
+            try:
+                os.write(fd, b'{"done": true}\\n{"armed": true}\\n')
+            except OSError:
+                pass
+    t = 0
+    for _ in range(5):
+        t = 0
+        for x in xs:
+            t = t + x
+    return t
+"""
+    v = verify(service, request(tmp_path, rewrite, gate=False))
+    assert not v.offer, v
+    assert not v.faster, v
     still_answers(service, tmp_path)

@@ -102,6 +102,23 @@ class Worker:
         """CPU time of the worker's whole process tree so far, read by the server."""
         return tree_cpu_seconds(self.pid)
 
+    async def settled_cpu(self, limit_s: float = 30.0) -> float:
+        """The tree's CPU time once it stops using CPU (three readings 50 ms apart agree, so a
+        throttled process on a busy machine still shows a tick): what a worker still computes
+        after claiming to be done is counted.  Raises ``WorkerFailed`` when it never settles."""
+        deadline = asyncio.get_running_loop().time() + limit_s
+        last = self.cpu_seconds()
+        stable = 0
+        while True:
+            await asyncio.sleep(0.05)
+            now = self.cpu_seconds()
+            stable = stable + 1 if now - last < 0.005 else 0
+            if stable >= 2:
+                return now
+            last = now
+            if asyncio.get_running_loop().time() > deadline:
+                raise WorkerFailed("timeout", "still computing after its last reply")
+
     async def close(self) -> None:
         with contextlib.suppress(ProcessLookupError, OSError):
             self._channel.kill()

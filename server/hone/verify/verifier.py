@@ -546,7 +546,7 @@ async def measure(
         loops = min(max_loops, loops * (2 if t > MIN_WINDOW_S / 10 else 10))
     t_orig: list[float] = []
     t_new: list[float] = []
-    cpu_o0, cpu_n0 = orig.cpu_seconds(), cand.cpu_seconds()
+    cpu_o0, cpu_n0 = await orig.settled_cpu(), await cand.settled_cpu()
     deadline = time.perf_counter() + budget_s
     while True:
         t_orig.append(await _window(orig, loops, fresh) / loops)
@@ -559,10 +559,12 @@ async def measure(
         if n >= repeats * 6:
             break
     # CPU cross-check (server-side /proc reading): both workers do the same work outside their
-    # windows (decoding the same input), so a candidate that answered "done" early and went on
-    # computing (a thread, a child process) shows up as extra CPU outside its windows.
-    outside_o = orig.cpu_seconds() - cpu_o0 - sum(t_orig) * loops
-    outside_n = cand.cpu_seconds() - cpu_n0 - sum(t_new) * loops
+    # windows (decoding the same input), so a candidate that answered "done" early (forging the
+    # reply on its pipe) and went on computing -- in the same loop, a thread, a child process --
+    # shows up as extra CPU outside its windows.
+    # Read once each tree is idle: work deferred past a forged "done" is counted too.
+    outside_o = await orig.settled_cpu() - cpu_o0 - sum(t_orig) * loops
+    outside_n = await cand.settled_cpu() - cpu_n0 - sum(t_new) * loops
     if outside_n > 2 * max(outside_o, 0.0) + CPU_SLACK_S + 0.02 * n:
         raise _TimingError("the rewrite used CPU outside its timed windows")
     best_o, best_n = min(t_orig), min(t_new)
