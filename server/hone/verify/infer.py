@@ -164,7 +164,17 @@ def _guess(fn: ast.AST, name: str) -> str:
 
 
 def _uses_as_str(fn: ast.AST, name: str) -> bool:
+    """Whether a loop variable is used as text: a str method, or ``len()`` of it (a sized
+    element is most often a string)."""
     for node in ast.walk(fn):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "len"
+            and node.args
+            and _is(node.args[0], name)
+        ):
+            return True
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -141,7 +142,11 @@ async def start_worker(spec: WorkerSpec) -> Worker:
         # the protocol's replies count against the output cap: generous, still bounded
         max_output_kb=PROTOCOL_OUTPUT_KB,
     )
-    policy = verify_policy(readable=readable, limits=limits)
+    # one hash seed for every worker: str/bytes hashing decides set and dict-of-set iteration
+    # order, which two processes must share for their results to be comparable
+    policy = dataclasses.replace(
+        verify_policy(readable=readable, limits=limits), env={"PYTHONHASHSEED": "0"}
+    )
     try:
         box = await launch([spec.python, "-X", "utf8", str(WORKER)], policy, interactive=True)
     except SandboxUnavailable as exc:
@@ -201,7 +206,13 @@ async def _unisolated_start(spec: WorkerSpec) -> Worker:
     import tempfile
 
     tmp = tempfile.mkdtemp(prefix="hone-verify-")
-    env = {"HOME": tmp, "TMPDIR": tmp, "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8"}
+    env = {
+        "HOME": tmp,
+        "TMPDIR": tmp,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+    }
 
     def limits() -> None:
         import resource

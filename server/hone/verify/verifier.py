@@ -48,16 +48,17 @@ class VerifyRequest:
     call_timeout_s: float = 5.0  # one call of either function
     memory_mb: int = 2048
     generate: bool = True  # Hypothesis inputs (type hints, inferred types, observed values)
-    generated_count: int = 40
+    generated_count: int = 30
     env_remove: tuple[str, ...] = ("OPENAI_API_KEY",)
     hints: tuple[tuple[str, str], ...] = ()  # inferred "param" -> type expression
     examples: tuple[str, ...] = ()  # JSON of parsed example calls (see hone.verify.examples)
     observed: tuple[str, ...] = ()  # JSON of encoded inputs recorded from the project's tests
     gate: bool = True
-    timing_budget_s: float = 2.5
+    timing_budget_s: float = 2.0
     tests: tuple[str, ...] = ()  # the project's test files that import the module
     tests_root: str | None = None  # the workspace folder (pytest's rootdir)
     tests_timeout_s: float = 30.0
+    report_timed_input: bool = False  # benchmarks: put the timed input (encoded) in the verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,7 @@ class Verdict:
     failing_shape: str = ""  # "list of 3 int": the structure of the input, never its values
     timing_note: str = ""  # why timing did not produce a speedup
     tests: int = 0  # project tests run against the rewrite
+    timed_input: str = ""  # only with report_timed_input: JSON of the (original's) timed input
 
     @property
     def offer(self) -> bool:
@@ -236,7 +238,34 @@ def _load_msg(request: VerifyRequest, source: str) -> dict[str, Any]:
     }
 
 
+async def _started(spec: WorkerSpec, workers: list[Worker]) -> Worker:
+    worker = await start_worker(spec)
+    workers.append(worker)  # closed by verify_rewrite, whatever happens
+    return worker
+
+
+def _background(coro: Any, pending: list[asyncio.Future[Any]]) -> asyncio.Future[Any]:
+    task: asyncio.Future[Any] = asyncio.ensure_future(coro)
+    pending.append(task)
+    return task
+
+
 async def _verify(request: VerifyRequest, workers: list[Worker], progress: _Progress) -> Verdict:
+    pending: list[asyncio.Future[Any]] = []
+    try:
+        return await _verify_steps(request, workers, progress, pending)
+    finally:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def _verify_steps(
+    request: VerifyRequest,
+    workers: list[Worker],
+    progress: _Progress,
+    pending: list[asyncio.Future[Any]],
+) -> Verdict:
     import json
 
     spec = _spec(request)
@@ -253,6 +282,8 @@ async def _verify(request: VerifyRequest, workers: list[Worker], progress: _Prog
     if "error" in loaded:
         return Verdict("unverifiable", f"cannot load the module: {_short(loaded['error'])}")
 
+    # the candidate's sandbox starts while the original works (it gets its module later)
+    cand_start = _background(_started(spec, workers), pending)
     observed = [json.loads(o) for o in request.observed]
     passed_before: list[str] = []
     if request.tests:
@@ -321,13 +352,18 @@ async def _verify(request: VerifyRequest, workers: list[Worker], progress: _Prog
         src = str(inp.get("src", "?"))
         sources[src] = sources.get(src, 0) + 1
 
-    # Phase 2: the candidate, in its own worker, must match on every input.
+    # Phase 2: the candidate, in its own worker, must match on every input.  (The project's
+    # tests against the rewrite run meanwhile, in a third worker.)
     progress.phase = "rewrite"
+    tests_after = (
+        _background(_run_tests(request, spec, request.rewrite_source, record=False), pending)
+        if passed_before
+        else None
+    )
     try:
-        cand = await start_worker(spec)
+        cand = await cand_start
     except WorkerFailed as exc:
         return Verdict("unverifiable", f"no sandbox: {exc.detail or exc.kind}", sources=sources)
-    workers.append(cand)
     try:
         loaded = await cand.request(_load_msg(request, request.rewrite_source), load_timeout)
     except WorkerFailed as exc:
@@ -361,9 +397,8 @@ async def _verify(request: VerifyRequest, workers: list[Worker], progress: _Prog
             return _rejected(kind, why, sources, i, inp)
 
     # The project's tests that passed against the original must pass against the rewrite.
-    if passed_before:
-        progress.phase = "rewrite"
-        after = await _run_tests(request, spec, request.rewrite_source, record=False)
+    if tests_after is not None:
+        after = await tests_after
         outcomes_after = (after or {}).get("outcomes") or {}
         failed = [t for t in passed_before if outcomes_after.get(t) != "passed"]
         if after is None or failed:
@@ -376,12 +411,22 @@ async def _verify(request: VerifyRequest, workers: list[Worker], progress: _Prog
     progress.phase = "timing"
     ok = [j for j, o in enumerate(expected) if o.get("outcome") == "ok"]
     base = dict(status="verified", inputs=len(kept), sources=sources, tests=len(passed_before))
-    if not ok:
-        return Verdict(**base, timing_note="not timed: the original raised on every input")  # type: ignore[arg-type]
+    if not ok:  # inputs the function rejects say nothing about its behaviour
+        return Verdict(
+            "unverifiable",
+            "the original raised on every sample input (they do not fit its parameters)",
+            sources=sources,
+        )
     heaviest = max(
         ok, key=lambda j: (size_of(kept[j]["args"]) + size_of(kept[j]["kwargs"]), costs[j])
     )
     size = max(size_of(kept[heaviest]["args"]), size_of(kept[heaviest]["kwargs"]))
+    if size < MIN_TIMED_SIZE and not _scalar_only(kept[heaviest]):
+        return Verdict(
+            **base,  # type: ignore[arg-type]
+            size=size or None,
+            timing_note=f"not timed: the largest input the original completes is n={size}",
+        )
     try:
         timing = await measure(
             orig,
@@ -394,6 +439,8 @@ async def _verify(request: VerifyRequest, workers: list[Worker], progress: _Prog
         return Verdict(**base, size=size or None, timing_note=f"timing failed ({exc.kind})")  # type: ignore[arg-type]
     except _TimingError as exc:
         return Verdict(**base, size=size or None, timing_note=f"timing failed ({exc})")  # type: ignore[arg-type]
+    if request.report_timed_input:
+        base["timed_input"] = json.dumps(_strip(kept[heaviest]))
     return Verdict(
         **base,  # type: ignore[arg-type]
         size=size or None,
@@ -437,6 +484,17 @@ async def _run_tests(
     finally:
         await worker.close()
     return None if "error" in reply else reply
+
+
+MIN_ACCEPTED = 3  # inputs the original completes: fewer say too little about its behaviour
+MIN_TIMED_SIZE = 100  # a speed claimed at a smaller size says nothing about real data
+
+
+def _scalar_only(inp: dict[str, Any]) -> bool:
+    """Only numbers/None/bools (no sequences): its size is not a length."""
+    values = [*inp.get("args", []), *(v for _, v in inp.get("kwargs", []))]
+    return all(v is None or isinstance(v, bool | int) or (isinstance(v, dict) and "f" in v)
+               for v in values)  # fmt: skip
 
 
 def _no_inputs_reason(notes: list[str]) -> str:

@@ -44,6 +44,10 @@ sys.modules["_hone_wire"] = wire
 _spec.loader.exec_module(wire)
 
 MODULE_NAME = "__hone_module__"
+# Text is drawn from this alphabet, not Hypothesis' full charmap (building that costs seconds in a
+# fresh sandbox): ASCII, whitespace and separators, and the unicode that breaks naive code --
+# accents, case-folding oddities (ß, İ, ﬁ), a combining mark, CJK, right-to-left, an emoji.
+ALPHABET = tuple("abcxyzABCXYZ0189 _-.,;:/\\'\"\t\n\réÉßİıﬁ\u0301中文العربية😀\u00a0\u2028")
 SMALL = 1000  # below this size every observed input is small: timing scales one up
 MAX_GROWN = 100_000  # elements (characters: ×10) of a grown input
 
@@ -246,7 +250,7 @@ def build_inputs(msg: dict[str, Any]) -> dict[str, Any]:
             continue
         add(args, kwargs, str(spec.get("src", "example")))
     observed = list(out)
-    count = int(msg.get("generated_count", 40))
+    count = int(msg.get("generated_count", 30))
     if msg.get("generate", True):
         hints = msg.get("hints") or {}
         generated, why = hinted_inputs(hints, count)
@@ -254,8 +258,10 @@ def build_inputs(msg: dict[str, Any]) -> dict[str, Any]:
             add(args, kwargs, "generated")
         if why:
             notes.append(why)
-        if observed:
-            derived, why = derived_inputs([(a, k) for a, k, _ in observed], count)
+        if observed or generated:
+            # values like the observed ones; with none observed, iterator variants of generated
+            seeds = [(a, k) for a, k, _ in observed] or [(a, k) for a, k in generated[:8]]
+            derived, why = derived_inputs(seeds, count if observed else 0)
             for args, kwargs in derived:
                 add(args, kwargs, "derived")
             if why:
@@ -483,7 +489,7 @@ def _strategy(st: Any, tp: Any, size: int) -> Any:
     if tp is float:
         return st.floats(allow_nan=False, allow_infinity=False, width=64)
     if tp is str:
-        return st.text(max_size=max(size, 10))
+        return st.text(alphabet=st.sampled_from(ALPHABET), max_size=max(size, 10))
     if tp is bytes:
         return st.binary(max_size=max(size, 10))
     if tp is bool:
@@ -586,7 +592,7 @@ def _value_strategy(st: Any, values: list[Any], depth: int = 0) -> Any:
         alphabet = sorted({c for v in values for c in v}) or ["a"]
         return st.one_of(
             st.text(alphabet=st.sampled_from(alphabet), max_size=20),
-            st.text(max_size=12),  # unicode
+            st.text(alphabet=st.sampled_from(ALPHABET), max_size=12),  # unicode
             st.sampled_from(values),
         )
     if t is bytes:
@@ -642,7 +648,7 @@ def derived_inputs(
     for args, kwargs in observed:
         shapes.setdefault((len(args), tuple(sorted(kwargs))), []).append((args, kwargs))
     per_shape = max(5, count // max(1, len(shapes)))
-    for (n, kw), calls in shapes.items():
+    for (n, kw), calls in shapes.items() if count else ():
         try:
             arg_strats = [_value_strategy(st, [c[0][i] for c in calls]) for i in range(n)]
             kw_strats = {k: _value_strategy(st, [c[1][k] for c in calls]) for k in kw}
@@ -659,17 +665,21 @@ def derived_inputs(
 def scaled_inputs(
     inputs: list[tuple[tuple[Any, ...], dict[str, Any]]],
 ) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
-    """When every observed input is small, the largest ones grown to a realistic size (lists
-    ×10³ elements, strings ×10⁴ characters, capped), kept only if the original completes them
-    without raising (else a smaller factor is tried)."""
-    if not inputs:
-        return []
-    sized = sorted(inputs, key=lambda inp: _size(inp), reverse=True)
-    if _size(sized[0]) >= SMALL:
-        return []
-    for args, kwargs in sized[:6]:
-        if _size((args, kwargs)) == 0:
-            continue
+    """When the largest input the original completes without raising is small, that input grown
+    to a realistic size (lists ×10³ elements, strings ×10⁴ characters, capped), kept only if the
+    original completes it too (else a smaller factor is tried)."""
+    completing = []
+    for inp in sorted(inputs, key=_size, reverse=True)[:40]:
+        if _size(inp) == 0:
+            break
+        outcome, _, _ = run_call(copy.deepcopy(inp[0]), copy.deepcopy(inp[1]))
+        if outcome == "ok":
+            if _size(inp) >= SMALL:
+                return []  # realistic already
+            completing.append(inp)
+            if len(completing) >= 3:
+                break
+    for args, kwargs in completing:
         for factor_list, factor_str in ((1000, 10_000), (100, 1000), (10, 100)):
             big = (
                 tuple(_grow(a, factor_list, factor_str) for a in args),
