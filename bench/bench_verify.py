@@ -168,7 +168,7 @@ def untyped(tmp: Path) -> tuple[list[float], list[tuple[float, float]], bool]:
             )
 
             def req(rewrite: str, path: Path = path, ev: Any = ev, folder: Path = folder,
-                    recorded: str | None = recorded) -> VerifyRequest:  # fmt: skip
+                    recorded: str | None = recorded, case: UntypedCase = case) -> VerifyRequest:  # fmt: skip
                 return VerifyRequest(
                     str(path),
                     case.original,
