@@ -577,8 +577,11 @@ async def _window(worker: Worker, loops: int, fresh: bool) -> float:
     armed = await worker.request({"op": "arm", "loops": loops, "fresh": fresh}, 60.0)
     if not armed.get("armed"):
         raise _TimingError("the input could not be prepared")
-    await worker.send({"op": "go"})
+    # The clock starts BEFORE "go" is written and stops after "done" is read: the worker cannot
+    # start earlier or finish later than that, so a delay of the server itself (a busy machine)
+    # only ever lengthens a window -- and the minimum over repeats discards it.
     t0 = time.perf_counter()
+    await worker.send({"op": "go"})
     done = await worker.receive(120.0)
     elapsed = time.perf_counter() - t0
     if not done.get("done"):
