@@ -257,7 +257,10 @@ def average(xs):
 """,
         """\
 def average(xs):
-    return sum(xs) / len(xs) if xs else 0.0
+    if not xs:
+        return 0.0
+    xs = list(xs)  # an iterator works too, as with the loop
+    return sum(xs) / len(xs)
 """,
         """\
 def average(xs):
