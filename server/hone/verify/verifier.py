@@ -598,20 +598,18 @@ async def measure(
     for w in (orig, cand):
         if not (await w.request({"op": "stage", "input": inp, "fresh": fresh}, 60.0)).get("staged"):
             raise _TimingError("the input could not be handed over")
-    loops = 1
-    max_loops = MAX_LOOPS if not fresh else 200
-    while True:
-        t = await _window(orig, loops, fresh)
-        if t >= MIN_WINDOW_S or loops >= max_loops or t * 4 * repeats > budget_s:
-            break
-        loops = min(max_loops, loops * (2 if t > MIN_WINDOW_S / 10 else 10))
+    # Each side gets its own loop count, so that one repeat lasts >= MIN_WINDOW_S: a rewrite
+    # 1000x faster than the original would otherwise be timed mostly on the pipe's round trip.
+    max_loops = MAX_LOOPS if not fresh else 50  # fresh copies are decoded before each repeat
+    loops_o = await _calibrate(orig, fresh, max_loops, budget_s / 4)
+    loops_n = await _calibrate(cand, fresh, max_loops, budget_s / 4)
     t_orig: list[float] = []
     t_new: list[float] = []
     cpu_o0, cpu_n0 = await orig.settled_cpu(), await cand.settled_cpu()
     deadline = time.perf_counter() + budget_s
     while True:
-        t_orig.append(await _window(orig, loops, fresh) / loops)
-        t_new.append(await _window(cand, loops, fresh) / loops)
+        t_orig.append(await _window(orig, loops_o, fresh) / loops_o)
+        t_new.append(await _window(cand, loops_n, fresh) / loops_n)
         n = len(t_orig)
         if n >= 3 and time.perf_counter() > deadline:
             break
@@ -624,8 +622,8 @@ async def measure(
     # reply on its pipe) and went on computing -- in the same loop, a thread, a child process --
     # shows up as extra CPU outside its windows.
     # Read once each tree is idle: work deferred past a forged "done" is counted too.
-    outside_o = await orig.settled_cpu() - cpu_o0 - sum(t_orig) * loops
-    outside_n = await cand.settled_cpu() - cpu_n0 - sum(t_new) * loops
+    outside_o = await orig.settled_cpu() - cpu_o0 - sum(t_orig) * loops_o
+    outside_n = await cand.settled_cpu() - cpu_n0 - sum(t_new) * loops_n
     if outside_n > 2 * max(outside_o, 0.0) + CPU_SLACK_S + 0.02 * n:
         raise _TimingError("the rewrite used CPU outside its timed windows")
     best_o, best_n = min(t_orig), min(t_new)
@@ -640,9 +638,19 @@ async def measure(
         "noise": noise,
         "faster": speedup > 1 + threshold,
         "slower": speedup < 1 / (1 + threshold),
-        "loops": loops,
+        "loops": (loops_o, loops_n),
         "repeats": n,
     }
+
+
+async def _calibrate(worker: Worker, fresh: bool, max_loops: int, budget_s: float) -> int:
+    """Loops per repeat so that one repeat lasts at least MIN_WINDOW_S (within the budget)."""
+    loops = 1
+    while True:
+        t = await _window(worker, loops, fresh)
+        if t >= MIN_WINDOW_S or loops >= max_loops or t * 8 > budget_s:
+            return loops
+        loops = min(max_loops, loops * (2 if t > MIN_WINDOW_S / 10 else 10))
 
 
 def _gap(values: list[float]) -> float:
