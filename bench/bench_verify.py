@@ -66,13 +66,31 @@ def reference_speedup(original: str, rewrite: str, qualname: str, timed_input: s
             timer = timeit.Timer(lambda: f(*args, **kwargs))
             loops, _ = timer.autorange()
             return min(timer.repeat(7, loops)) / loops
-        best = float("inf")
-        for _ in range(7):
-            sets = [fresh() for _ in range(10)]
+        # fresh arguments per call, made before the clock starts; enough calls per repeat to
+        # last >= 20 ms (as timeit's autorange), with the collector off (as timeit)
+        import gc
+
+        count = 1
+        while True:
+            sets = [fresh() for _ in range(count)]
+            gc.disable()
             t = time.perf_counter()
             for a, k in sets:
                 f(*a, **k)
-            best = min(best, (time.perf_counter() - t) / 10)
+            elapsed = time.perf_counter() - t
+            gc.enable()
+            if elapsed >= 0.02 or count >= 2000:
+                break
+            count *= 4
+        best = float("inf")
+        for _ in range(7):
+            sets = [fresh() for _ in range(count)]
+            gc.disable()
+            t = time.perf_counter()
+            for a, k in sets:
+                f(*a, **k)
+            best = min(best, (time.perf_counter() - t) / count)
+            gc.enable()
         return best
 
     return run(f_o) / run(f_n)

@@ -192,7 +192,7 @@ def stage(msg: dict[str, Any]) -> dict[str, Any]:
 
 
 def arm(msg: dict[str, Any]) -> dict[str, Any]:
-    loops = max(1, int(msg.get("loops", 1)))
+    loops = max(0, int(msg.get("loops", 1)))  # 0: an empty window (the protocol's own cost)
     if msg.get("fresh") or State.decoded is None:
         State.armed = [_decode_input(State.staged) for _ in range(loops)]
     else:
