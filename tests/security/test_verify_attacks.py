@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hone.llm.cache import LLMCache
+from hone.core.store import DiskStore
 from hone.sandbox import Availability
 from hone.verify.service import VerificationService
 from hone.verify.verifier import Verdict, VerifyRequest
@@ -61,7 +61,7 @@ def still_answers(service: VerificationService, tmp: Path) -> None:
 
 @pytest.fixture
 def service(tmp_path: Path) -> VerificationService:
-    return VerificationService(LLMCache(tmp_path / "verify-cache.sqlite3"))
+    return VerificationService(DiskStore(tmp_path / "verify-cache.sqlite3"))
 
 
 def test_forged_verdict_file_and_forged_protocol_lines_do_not_become_a_verdict(
