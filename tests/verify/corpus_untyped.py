@@ -59,72 +59,69 @@ if __name__ == "__main__":
 """,
     ),
     UntypedCase(
-        "sum_squares",
-        "sum_squares",
+        "upper_all",
+        "upper_all",
         """\
-def sum_squares(xs):
-    total = 0
-    for x in xs:
-        total = total + x**2
-    return total
+def upper_all(words):
+    out = []
+    for w in words:
+        out = out + [w.upper()]
+    return out
 """,
         """\
-def sum_squares(xs):
-    return sum([x * x for x in xs])
+def upper_all(words):
+    return [w.upper() for w in words]
 """,
         """\
-def sum_squares(xs):
-    if not xs:
-        return 0
-    return xs[0] * xs[0] + sum_squares(xs[1:])
+def upper_all(words):
+    return [words[0].upper(), *upper_all(words[1:])] if words else []
 """,
         "larger",
         """\
-from sum_squares import sum_squares
+from upper_all import upper_all
 
 
-def test_small():
-    assert sum_squares([1, 2, 3]) == 14
+def test_upper():
+    assert upper_all(["a", "Bc"]) == ["A", "BC"]
+    assert upper_all([]) == []
 """,
         """
 if __name__ == "__main__":
-    for n in range(5, 60, 7):
-        print(sum_squares(list(range(-n, n))))
+    for text in ["the quick brown fox", "jumps over the lazy dog"] * 3:
+        print(upper_all(text.split()))
 """,
     ),
     UntypedCase(
-        "max_line_len",
-        "max_line_len",
+        "strip_all",
+        "strip_all",
         """\
-def max_line_len(lines):
-    best = 0
+def strip_all(lines):
+    out = []
     for line in lines:
-        if len(line) > best:
-            best = len(line)
-    return best
+        out = out + [line.strip()]
+    return out
 """,
         """\
-def max_line_len(lines):
-    return max(map(len, lines), default=0)
+def strip_all(lines):
+    return [line.strip() for line in lines]
 """,
         """\
-def max_line_len(lines):
-    return max(map(len, lines)) if len(lines) else 0
+def strip_all(lines):
+    return [lines[i].strip() for i in range(len(lines))]
 """,
         "iterator",
         """\
-from max_line_len import max_line_len
+from strip_all import strip_all
 
 
-def test_lines():
-    assert max_line_len(["a", "abc", "ab"]) == 3
-    assert max_line_len([]) == 0
+def test_strip():
+    assert strip_all([" a ", "b\\n", ""]) == ["a", "b", ""]
 """,
         """
 if __name__ == "__main__":
-    text = "first line\\nsecond, longer line\\n\\nlast"
+    text = "  first line\\n second, longer line  \\n\\nlast "
     for _ in range(20):
-        print(max_line_len(text.splitlines()))
+        print(strip_all(text.splitlines()))
 """,
     ),
     UntypedCase(
