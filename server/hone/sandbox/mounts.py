@@ -108,12 +108,14 @@ def interpreter_paths(python: str) -> tuple[Path, ...]:
 def filesystem(policy: Policy, tmp: Path, extra_readable: Sequence[Path] = ()) -> list[str]:
     """``bwrap`` arguments for the policy's filesystem; raises :class:`UnsafeBind`."""
     args = system_binds()
-    binds: list[tuple[Path, str]] = []
-    for path in (*extra_readable, *policy.readable):
-        binds.append((check_bind(path), "--ro-bind"))
-    for path in policy.writable:
-        binds.append((check_bind(path), "--bind"))
+    writable = [check_bind(p) for p in policy.writable]
+    binds: list[tuple[Path, str]] = [(p, "--bind") for p in writable]
     binds.append((tmp, "--bind"))
+    for path in (*extra_readable, *policy.readable):
+        absolute = check_bind(path)
+        # what lies in a writable folder is writable: a read-only bind would cut a hole in it
+        if not any(absolute == w or w in absolute.parents for w in writable):
+            binds.append((absolute, "--ro-bind"))
     # parents before children, so a read-only folder inside a writable one stays read-only
     binds.sort(key=lambda b: (len(b[0].parts), b[1] == "--bind"))
     for path, how in binds:

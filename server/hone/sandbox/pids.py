@@ -11,10 +11,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import time
 import uuid
 from pathlib import Path
 
 _V1 = Path("/sys/fs/cgroup/pids")
+_swept = False
 _V2_MOUNTS = (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified"))
 
 
@@ -73,11 +75,26 @@ def usable() -> bool:
     return os.geteuid() == 0 and parent() is not None
 
 
+def _sweep(base: Path) -> None:
+    """Remove groups left behind by a server that died (empty, and a minute old: a group a
+    concurrent server has just created is not touched; one in use cannot be removed)."""
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for group in base.glob("hone-sandbox-*"):
+            with contextlib.suppress(OSError):
+                if now - group.stat().st_mtime > 60:
+                    group.rmdir()
+
+
 def create(max_processes: int) -> Path | None:
     """A new group limited to ``max_processes`` tasks (None if that cannot be done)."""
     base = parent()
     if base is None:
         return None
+    global _swept
+    if not _swept:
+        _swept = True
+        _sweep(base)
     group = base / f"hone-sandbox-{uuid.uuid4().hex[:12]}"
     try:
         group.mkdir()

@@ -16,13 +16,15 @@ from types import MappingProxyType
 
 @dataclass(frozen=True)
 class Limits:
+    """Per-sandbox limits; 0 means no limit for the CPU, memory and file-size ones."""
+
     wall_seconds: float = 30.0
     cpu_seconds: int = 30
     memory_mb: int = 2048  # RLIMIT_AS
     max_processes: int = 64  # RLIMIT_NPROC (per sandbox user namespace), or a pids cgroup as root
     max_open_files: int = 256
     max_file_size_mb: int = 64
-    max_output_kb: int = 1024  # stdout+stderr captured by the server, capped while streaming
+    max_output_kb: float = 1024  # stdout+stderr captured by the server, capped while streaming
 
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hone.sandbox import mounts, pids
-from hone.sandbox.bwrap import NAMESPACE_FLAGS, SandboxUnavailable, require
+from hone.sandbox.bwrap import NAMESPACE_FLAGS, PRLIMIT, SandboxUnavailable, availability
 from hone.sandbox.policy import Limits, Policy
 
 _CHUNK = 65536
@@ -67,6 +67,7 @@ class Result:
     wall_seconds: float  # the server's clock, spawn to exit
     dropped_bytes: int = 0  # output beyond the cap
     killed: bool = False  # hone ended it (time limit or kill())
+    isolated: bool = True  # False: ran without an OS sandbox (``allow_unisolated``)
 
 
 class _Output:
@@ -188,14 +189,16 @@ class Sandboxed:
         out_r: int,
         err_r: int,
         group: Path | None,
+        isolated: bool = True,
     ) -> None:
         loop = asyncio.get_running_loop()
+        self.isolated = isolated  # False: an explicitly allowed run without an OS sandbox
         self._proc = proc
         self.pid = proc.pid
         self.tmp = tmp
         self.limits = limits
         self.started = started
-        self._budget = [max(0, limits.max_output_kb) * 1024, 0]
+        self._budget = [max(0, int(limits.max_output_kb * 1024)), 0]
         self._stdout = _Output(loop, out_r, self._budget)
         self._stderr = _Output(loop, err_r, self._budget)
         self._stdin_fd = stdin_fd
@@ -264,6 +267,8 @@ class Sandboxed:
 
     def program_pid(self) -> int | None:
         """The host pid of the program (the sandbox's PID 2), while it runs."""
+        if not self.isolated:
+            return None if self.exited else self.pid
         for init in _children(self.pid):
             for child in _children(init):
                 return child
@@ -286,6 +291,10 @@ class Sandboxed:
         if self._result is not None:
             return
         self._killed = True
+        if not self.isolated:  # its process group: what a run without namespaces can reach
+            with contextlib.suppress(OSError):
+                os.killpg(self.pid, signal.SIGKILL)
+            return
         # the sandbox's PID 1 first: its end is the end of the PID namespace, which the
         # server can wait for (bwrap's own end only sends it a SIGKILL, asynchronously)
         for init in _children(self.pid):
@@ -331,6 +340,9 @@ class Sandboxed:
             loop = asyncio.get_running_loop()
             if self._init_fd is not None:
                 await self._namespace_gone(loop, self._init_fd)
+            if not self.isolated:  # what the program left in its group ends with it
+                with contextlib.suppress(OSError):
+                    os.killpg(self.pid, signal.SIGKILL)
             status, cpu, rss = await loop.run_in_executor(None, _reap, self.pid)
             self._proc.returncode = status
             # killed writers close the pipes; a descendant that kept one open is gone with the
@@ -353,6 +365,7 @@ class Sandboxed:
             wall_seconds=wall,
             dropped_bytes=self._budget[1],
             killed=self._killed,
+            isolated=self.isolated,
         )
         return self._result
 
@@ -376,17 +389,28 @@ class Sandboxed:
         self._stdout.close()
         self._stderr.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
-        if self._group is not None:
-            group = self._group
-            if not pids.remove(group):
-                self._kill_group()
-                asyncio.get_running_loop().call_later(1.0, pids.remove, group)
+        if self._group is not None and not pids.remove(self._group):
+            # the kernel lets go of the group a moment after the reaping: remove it then,
+            # without making the caller wait for it
+            task = asyncio.ensure_future(_remove_when_empty(self._group))
+            _CLEANUPS.add(task)
+            task.add_done_callback(_CLEANUPS.discard)
 
     def __del__(self) -> None:
         # a caller that dropped a sandbox without waiting: at least nothing keeps running
         if self._result is None and self._proc.returncode is None:
             with contextlib.suppress(Exception):
                 os.kill(self.pid, signal.SIGKILL)
+
+
+_CLEANUPS: set[asyncio.Future[None]] = set()
+
+
+async def _remove_when_empty(group: Path) -> None:
+    for _ in range(250):
+        await asyncio.sleep(0.02)
+        if pids.remove(group):
+            return
 
 
 def _reap(pid: int) -> tuple[int, float, int]:
@@ -408,6 +432,7 @@ async def launch(
     interactive: bool = False,
     pass_fds: Sequence[int] = (),
     extra_readable: Sequence[Path] = (),
+    allow_unisolated: bool = False,
 ) -> Sandboxed:
     """Start ``argv`` in a new sandbox under ``policy``.
 
@@ -415,15 +440,24 @@ async def launch(
     :class:`mounts.UnsafeBind` (a ValueError) for a policy that would expose a home folder.
     ``extra_readable`` adds read-only folders like ``policy.readable``; when ``argv[0]`` is an
     absolute path to a ``python*`` the interpreter's own folders are added (see
-    :func:`mounts.interpreter_paths`)."""
+    :func:`mounts.interpreter_paths`).
+
+    ``allow_unisolated=True`` is for a run the user explicitly asked for where no OS sandbox can
+    start: the program then runs as a plain child process with the same environment allow-list,
+    limits (except the process count) and output cap, in its own session, and whatever it left
+    in its process group is killed at the end -- but it sees the whole filesystem and network
+    (``Sandboxed.isolated`` / ``Result.isolated`` are False)."""
     if not argv:
         raise ValueError("nothing to run")
-    found = require()
+    found = availability()
+    if not found.ok:
+        if not allow_unisolated:
+            raise SandboxUnavailable(found.reason)
+        return await _launch_unisolated(argv, policy, stdin, interactive, pass_fds)
     assert found.bwrap is not None and found.prlimit is not None
     limits = policy.limits
     tmp = Path(tempfile.mkdtemp(prefix="hone-sandbox-"))
     group: Path | None = None
-    fds: list[int] = []
     try:
         readable = list(extra_readable)
         if os.path.isabs(argv[0]) and os.path.basename(argv[0]).startswith("python"):
@@ -450,6 +484,52 @@ async def launch(
             enter = 'echo $$ > "$0" && exec "$@"'
             cmd = ["/bin/sh", "-c", enter, str(group / "cgroup.procs"), *cmd]
         env = mounts.environment(policy, tmp, argv[0])
+        box = _spawn(cmd, env, str(tmp), tmp, limits, stdin, interactive, pass_fds, group, True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if group is not None:
+            pids.remove(group)
+        raise
+    return box
+
+
+async def _launch_unisolated(
+    argv: Sequence[str],
+    policy: Policy,
+    stdin: bytes | None,
+    interactive: bool,
+    pass_fds: Sequence[int],
+) -> Sandboxed:
+    limits = policy.limits
+    tmp = Path(tempfile.mkdtemp(prefix="hone-unisolated-"))
+    try:
+        prlimit = next((p for p in PRLIMIT if os.access(p, os.X_OK)), None)
+        # no --nproc: without a user namespace it would count all of the user's processes;
+        # macOS has no prlimit: only the wall-time limit applies there
+        limit = _limit_args(prlimit, limits, False) if prlimit is not None else []
+        cmd = [*limit, *argv]
+        env = mounts.environment(policy, tmp, argv[0])
+        cwd = str(policy.cwd) if policy.cwd is not None else str(tmp)
+        return _spawn(cmd, env, cwd, tmp, limits, stdin, interactive, pass_fds, None, False)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _spawn(
+    cmd: Sequence[str],
+    env: dict[str, str],
+    cwd: str,
+    tmp: Path,
+    limits: Limits,
+    stdin: bytes | None,
+    interactive: bool,
+    pass_fds: Sequence[int],
+    group: Path | None,
+    isolated: bool,
+) -> Sandboxed:
+    fds: list[int] = []
+    try:
         out_r, out_w = os.pipe()
         fds += [out_r, out_w]
         err_r, err_w = os.pipe()
@@ -466,7 +546,7 @@ async def launch(
             stdout=out_w,
             stderr=err_w,
             env=env,
-            cwd=str(tmp),
+            cwd=cwd,
             start_new_session=True,
             close_fds=True,
             pass_fds=tuple(pass_fds),
@@ -475,16 +555,13 @@ async def launch(
         for fd in fds:
             with contextlib.suppress(OSError):
                 os.close(fd)
-        shutil.rmtree(tmp, ignore_errors=True)
-        if group is not None:
-            pids.remove(group)
         raise
     for end in (out_w, err_w, in_r):
         if end is not None:
             os.close(end)
     if in_w is not None:
         os.set_blocking(in_w, False)
-    box = Sandboxed(proc, tmp, limits, started, in_w, out_r, err_r, group)
+    box = Sandboxed(proc, tmp, limits, started, in_w, out_r, err_r, group, isolated)
     if stdin is not None and not interactive:
         box._feeder = asyncio.ensure_future(_feed(box, stdin))
     return box
