@@ -284,6 +284,9 @@ async def _verify_steps(
 
     # the candidate's sandbox starts while the original works (it gets its module later)
     cand_start = _background(_started(spec, workers), pending)
+    # Timing runs in two more fresh workers, one per version: the comparison workers' heaps
+    # differ (the original's built every input), which alone made the original look slower.
+    timers = _background(asyncio.gather(_started(spec, workers), _started(spec, workers)), pending)
     observed = [json.loads(o) for o in request.observed]
     passed_before: list[str] = []
     if request.tests:
@@ -428,9 +431,16 @@ async def _verify_steps(
             timing_note=f"not timed: the largest input the original completes is n={size}",
         )
     try:
+        timer_o, timer_n = await timers
+        for timer, source in (
+            (timer_o, request.original_source),
+            (timer_n, request.rewrite_source),
+        ):
+            if "error" in await timer.request(_load_msg(request, source), load_timeout):
+                raise _TimingError("a timing worker could not load the module")
         timing = await measure(
-            orig,
-            cand,
+            timer_o,
+            timer_n,
             _strip(kept[heaviest]),
             mutates[heaviest] or _has_iter(kept[heaviest]),
             request.timing_budget_s,
