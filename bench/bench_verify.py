@@ -260,7 +260,8 @@ def sandbox_cost() -> None:
         f"\nsandbox start-up: python -c pass {statistics.median(plain) * 1000:.0f} ms plain, "
         f"{statistics.median(boxed) * 1000:.0f} ms sandboxed (median of 10): "
         f"+{(statistics.median(boxed) - statistics.median(plain)) * 1000:.0f} ms per worker, "
-        "2 workers per verification (+1 per project-test run)"
+        "4 workers per verification (original, candidate, a fresh timing worker each), +1 per "
+        "project-test run"
     )
 
 
