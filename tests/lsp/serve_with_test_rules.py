@@ -6,6 +6,7 @@ rely on rules with known safe fixes and on a rule that raises.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +15,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from hone.rules import registry
 
 registry.RULE_MODULES = (*registry.RULE_MODULES, "tests.fake_rules")
+
+if os.environ.get("HONE_TEST_TRUST_ALL") == "1":
+    # Test-only, in this launcher (never in the server): every workspace folder counts as trusted,
+    # for e2e tests of features that run code only in trusted folders, until the trust flow
+    # (initializationOptions / hone.trustFolder) is wired into the session.
+    from hone.lsp.session import Session
+
+    Session.is_trusted = lambda self, folder_uri: folder_uri is not None  # type: ignore[method-assign]
 
 from hone.cli.main import main  # noqa: E402
 

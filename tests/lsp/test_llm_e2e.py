@@ -99,6 +99,9 @@ def statuses(client: HoneTestClient) -> list[str]:
     return [_plain(p)["state"] for m, p in client.notifications if m == "hone/status"]
 
 
+# Verification needs a trusted folder; here the user opted in to unverified rewrites (a user-level
+# setting: the global scope of the configuration), so the rewrite is offered as "Unverified: …".
+@pytest.mark.hone_session(configuration={"": {"llm": {"offerUnverified": True}}})
 async def test_save_shows_llm_findings_and_the_rewrite_applies(
     client: HoneTestClient, workspace: Path, fake: FakeOpenAI
 ) -> None:
@@ -150,7 +153,8 @@ async def test_save_shows_llm_findings_and_the_rewrite_applies(
     [rewrite] = [
         a
         for a in actions
-        if a.title.startswith("Apply optimized rewrite") and a.title.endswith("(suggestion)")
+        if a.title.startswith("Unverified: Apply optimized rewrite")
+        and a.title.endswith("(suggestion)")
     ]
     assert not rewrite.is_preferred
     assert rewrite.kind == lsp.CodeActionKind.QuickFix

@@ -1,7 +1,9 @@
 """Verified rewrites end to end: LLM suggestion -> sandboxed verification -> what is offered.
 
-A correct rewrite of a typed function is offered as "verified on N inputs, k× faster"; a
-plausible but wrong one is withdrawn and the finding says why.  Runs as VS Code and as Neovim.
+Nothing is offered before the verdict (a code-action request while the check runs gets no apply
+action for the rewrite); a correct rewrite of a typed function is then offered as "verified on N
+inputs, k× faster at n=…"; a plausible but wrong one never is, and the finding says why.  Runs as
+VS Code and as Neovim.  The launcher trusts every folder (HONE_TEST_TRUST_ALL).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types as lsp
 
+from hone.verify.offer import CHECKING
 from tests.llm.fake_openai import FakeOpenAI, RecordedRequest, Reply, finding
 from tests.lsp.conftest import HoneTestClient
 
@@ -37,6 +40,7 @@ WRONG = "def unique(xs: list[int]) -> list[int]:\n    return list(set(xs))\n"
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HONE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("HONE_TEST_TRUST_ALL", "1")
 
 
 @pytest.fixture
@@ -80,7 +84,7 @@ def verification_of(d: lsp.Diagnostic) -> str:
     return json.dumps(d.data) if d.data is not None else ""
 
 
-async def test_correct_rewrite_is_offered_as_verified_and_faster(
+async def test_nothing_is_offered_while_checking_then_the_verified_rewrite_is(
     client: HoneTestClient, workspace: Path, fake: FakeOpenAI
 ) -> None:
     configure(workspace, fake)
@@ -89,6 +93,13 @@ async def test_correct_rewrite_is_offered_as_verified_and_faster(
     await client.diagnostics_of(uri)
     client.save(uri)
     diags = await client.wait_diagnostics(
+        uri, lambda ds: any(CHECKING in d.message for d in llm(ds)), timeout=VERDICT_TIMEOUT_S
+    )
+    [d] = llm(diags)
+    # a code-action request while the check runs: no apply action for the rewrite
+    actions = await client.code_actions(uri, d.range.start.line, 0, d.range.end.line, 0)
+    assert not [a for a in actions if "rewrite" in a.title.lower()], [a.title for a in actions]
+    diags = await client.wait_diagnostics(
         uri,
         lambda ds: any("verified on" in verification_of(d) for d in llm(ds)),
         timeout=VERDICT_TIMEOUT_S,
@@ -96,7 +107,8 @@ async def test_correct_rewrite_is_offered_as_verified_and_faster(
     [d] = llm(diags)
     actions = await client.code_actions(uri, d.range.start.line, 0, d.range.end.line, 0)
     [rewrite] = [a for a in actions if a.title.startswith("Apply optimized rewrite")]
-    assert "— verified on " in rewrite.title and "× faster" in rewrite.title, rewrite.title
+    assert "— verified on " in rewrite.title and "× faster at n=" in rewrite.title, rewrite.title
+    assert "model estimates" not in rewrite.title
     assert not rewrite.is_preferred
     assert rewrite.edit is not None
     new_text = await client.apply(uri, rewrite.edit)
@@ -104,7 +116,7 @@ async def test_correct_rewrite_is_offered_as_verified_and_faster(
     assert new_text == CORRECT
 
 
-async def test_wrong_rewrite_is_withdrawn_with_the_reason(
+async def test_wrong_rewrite_is_never_offered_and_says_why(
     client: HoneTestClient, workspace: Path, fake: FakeOpenAI
 ) -> None:
     configure(workspace, fake)
@@ -114,10 +126,35 @@ async def test_wrong_rewrite_is_withdrawn_with_the_reason(
     client.save(uri)
     diags = await client.wait_diagnostics(
         uri,
-        lambda ds: any("hone rejected a suggested rewrite" in d.message for d in llm(ds)),
+        lambda ds: any("did not offer a suggested rewrite" in d.message for d in llm(ds)),
         timeout=VERDICT_TIMEOUT_S,
     )
     [d] = llm(diags)
-    assert "result differed for input #" in d.message
+    assert "changed the result for input #" in d.message
     actions = await client.code_actions(uri, d.range.start.line, 0, d.range.end.line, 0)
-    assert not [a for a in actions if a.title.startswith("Apply optimized rewrite")]
+    assert not [a for a in actions if "rewrite" in a.title.lower()]
+
+
+async def test_a_rewrite_that_calls_os_system_is_not_run(
+    client: HoneTestClient, workspace: Path, fake: FakeOpenAI
+) -> None:
+    marker = workspace / "pwned"
+    evil = (
+        "def unique(xs: list[int]) -> list[int]:\n"
+        f"    __import__('os').system('touch {marker}')\n    return list(dict.fromkeys(xs))\n"
+    )
+    configure(workspace, fake)
+    fake.respond_with(reply_with(evil))
+    uri = await client.open(workspace / "mod.py", SRC)
+    await client.diagnostics_of(uri)
+    client.save(uri)
+    diags = await client.wait_diagnostics(
+        uri,
+        lambda ds: any("not run: the suggested rewrite" in d.message for d in llm(ds)),
+        timeout=VERDICT_TIMEOUT_S,
+    )
+    [d] = llm(diags)
+    assert "uses __import__" in d.message
+    assert not marker.exists()
+    actions = await client.code_actions(uri, d.range.start.line, 0, d.range.end.line, 0)
+    assert not [a for a in actions if "rewrite" in a.title.lower()]  # and the server answers

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from hone.runner import profiler
 from hone.runner.profiler import (
     ArgRecorder,
     Registry,
@@ -32,11 +31,7 @@ def _load(
     Path(path).write_text(source)
     registry = Registry()
     recorder = ArgRecorder(registry, max_each, 1 << 20)
-    namespace: dict[str, Any] = {
-        "__name__": "user",
-        profiler.COUNTERS_NAME: registry.next_fns,
-        profiler.RECORD_NAME: recorder,
-    }
+    namespace: dict[str, Any] = {"__name__": "user", **registry.hooks(recorder)}
     exec(instrument(source, path, registry, limit), namespace)
     return namespace, registry, recorder, path
 
@@ -214,6 +209,38 @@ def test_without_call_counts_only_the_first_calls_reach_the_recorder(tmp_path: P
     namespace: dict[str, Any] = {"__name__": "user", **registry.hooks(recorder)}
     exec(instrument(source, path, registry, 2), namespace)
     assert [namespace["twice"](i) for i in range(10)] == [2 * i for i in range(10)]
-    assert registry.armed == [False, True]  # disarmed after two samples: now a flag check a call
+    assert registry.armed == [True, True]  # armed for the first 16 calls, then only a flag check
+    for i in range(10):
+        namespace["twice"](i)
+    assert registry.armed == [False, True]
     assert [pickle.loads(p) for _k, p in recorder.entries] == [((0,), {}), ((1,), {})]
     assert registry.calls() == {(path, "twice", 1): None}  # ran, count unknown; unused: absent
+
+
+def test_recorded_arguments_are_a_diverse_reservoir_not_the_first_calls(tmp_path: Path) -> None:
+    """Empty, single, typical, other shapes and the largest calls survive a long run."""
+    from hone.runner.profiler import RESERVOIR_BUCKETS, RESERVOIR_PER_BUCKET, sample_window
+
+    ns, _registry, recorder, _path = _load(
+        tmp_path,
+        """
+        def total(xs):
+            return sum(xs)
+        """,
+        max_each=1 << 16,
+    )
+    window = sorted(sample_window(3))
+    late = [i for i in window if 5000 < i < 20_000]
+    assert late  # later calls are offered too, not only the first ones
+    for i in range(20_000):
+        if i == late[0]:
+            ns["total"](tuple(range(7)))  # a different shape, once, late in the run
+        else:
+            ns["total"]([1] * (i % 100 + i // 1000))
+    kept = [pickle.loads(p)[0][0] for _k, p in recorder.entries]
+    sizes = sorted(len(x) for x in kept)
+    assert len(kept) <= RESERVOIR_BUCKETS * RESERVOIR_PER_BUCKET
+    assert len(kept) > 3
+    assert sizes[0] == 0 and 1 in sizes  # the edge cases of the first calls
+    assert sizes[-1] >= 50  # far larger than any of the first calls (< 20): seen late in the run
+    assert any(type(x) is tuple for x in kept)  # the rare shape

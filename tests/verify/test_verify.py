@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 
@@ -36,17 +37,25 @@ def test_correct_rewrite_is_verified_measured_and_offered(case: Case, tmp_path: 
     # (bench/bench_verify.py reports it: 11/11); on a loaded test machine a 1.5x case may not,
     # but a rewrite that is truly faster is never judged slower and withdrawn.
     assert verdict.speedup is not None and verdict.speedup > 0, verdict
-    assert not verdict.slower and verdict.offer, verdict
-    speed = f"{verdict.speedup:.1f}× faster" if verdict.faster else "no measurable speedup"
-    assert verdict.title_suffix() == f"verified on {verdict.inputs} inputs, {speed}"
+    assert not verdict.slower, verdict
+    assert verdict.size is not None and verdict.size >= 1000  # timed at a realistic size
+    if verdict.faster:
+        speed = f"{verdict.speedup:.1f}× faster at n={verdict.size:,}"
+        assert verdict.title_suffix() == f"verified on {verdict.inputs} inputs, {speed}"
+        assert verdict.offer
+    else:  # never offered as a speed-up
+        assert not verdict.offer
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_wrong_rewrite_is_rejected(case: Case, tmp_path: Path) -> None:
     verdict = run(case.original, case.wrong, case.qualname, tmp_path)
     assert verdict.status == "rejected", (case.flaw, verdict)
-    assert not verdict.offer
-    assert "differed for input #" in verdict.reason or "mutation" in verdict.reason
+    assert not verdict.offer and not verdict.may_offer_unverified
+    assert verdict.failure in ("result", "raised", "mutation"), verdict
+    assert f"input #{verdict.failing_input}" in verdict.reason
+    # the structural reason for a model repair names a shape, never a produced value
+    assert verdict.repair_hint() and verdict.failing_shape in verdict.repair_hint()
 
 
 NONDETERMINISTIC = """\
@@ -66,23 +75,6 @@ def test_nondeterministic_function_is_unverifiable(tmp_path: Path) -> None:
     assert "not deterministic" in verdict.reason
 
 
-IO_FUNCTION = """\
-def save(xs: list[int]) -> int:
-    with open("/tmp/hone-verify-should-not-exist.txt", "w") as fh:
-        fh.write(repr(xs))
-    return len(xs)
-"""
-
-
-def test_function_doing_io_is_unverifiable_and_writes_nothing(tmp_path: Path) -> None:
-    target = Path("/tmp/hone-verify-should-not-exist.txt")
-    target.unlink(missing_ok=True)
-    verdict = run(IO_FUNCTION, IO_FUNCTION.replace("repr(xs)", "str(xs)"), "save", tmp_path)
-    assert verdict.status == "unverifiable"
-    assert "writes the file" in verdict.reason
-    assert not target.exists()
-
-
 PURE = """\
 def double(xs: list[int]) -> list[int]:
     out = []
@@ -92,7 +84,7 @@ def double(xs: list[int]) -> list[int]:
 """
 
 
-def test_rewrite_that_writes_a_file_is_rejected(tmp_path: Path) -> None:
+def test_rewrite_that_writes_a_file_is_not_run(tmp_path: Path) -> None:
     target = tmp_path.parent / "hone-escape.txt"
     rewrite = f"""\
 def double(xs: list[int]) -> list[int]:
@@ -100,12 +92,12 @@ def double(xs: list[int]) -> list[int]:
     return [2 * x for x in xs]
 """
     verdict = run(PURE, rewrite, "double", tmp_path)
-    assert verdict.status == "rejected"
-    assert "writes the file" in verdict.reason
+    assert verdict.status == "rejected" and verdict.failure == "gate"
+    assert "uses open" in verdict.reason
     assert not target.exists()
 
 
-def test_rewrite_that_opens_a_socket_is_rejected(tmp_path: Path) -> None:
+def test_rewrite_that_opens_a_socket_is_not_run(tmp_path: Path) -> None:
     rewrite = """\
 import socket
 
@@ -118,8 +110,8 @@ def double(xs: list[int]) -> list[int]:
     return [2 * x for x in xs]
 """
     verdict = run(PURE, rewrite, "double", tmp_path)
-    assert verdict.status == "rejected"
-    assert "socket" in verdict.reason
+    assert verdict.status == "rejected" and verdict.failure == "gate"
+    assert "imports socket" in verdict.reason
 
 
 def test_rewrite_that_hangs_is_killed_and_rejected(tmp_path: Path) -> None:
@@ -142,7 +134,8 @@ def double(xs: list[int]) -> list[int]:
     time.sleep(3600)
     return [2 * x for x in xs]
 """
-    verdict = run(PURE, rewrite, "double", tmp_path, call_timeout_s=30.0, timeout_s=3.0)
+    assert run(PURE, rewrite, "double", tmp_path).failure == "gate"  # time is not pure
+    verdict = run(PURE, rewrite, "double", tmp_path, call_timeout_s=30.0, timeout_s=3.0, gate=False)
     assert verdict.status == "rejected"
     assert "did not finish within 3 s" in verdict.reason
 
@@ -174,7 +167,8 @@ def double(xs):
     )
     verdict = run(src, rewrite, "double", tmp_path)
     assert verdict.status == "verified", verdict
-    assert verdict.sources == {"doctest": 1}
+    assert verdict.sources["doctest"] == 1
+    assert verdict.sources.get("derived", 0) > 10  # one real example grows into many
     wrong = src.replace(
         "    out = []\n    for x in xs:\n        out.append(x * 2)\n    return out\n",
         "    return [x * 2 for x in xs[1:]]\n",
@@ -195,7 +189,7 @@ def test_recorded_arguments_are_replayed_first(tmp_path: Path) -> None:
         case.original, case.wrong, case.qualname, tmp_path, recorded=(str(rec),), generate=False
     )
     assert verdict.status == "rejected"
-    assert "recorded" in verdict.reason
+    assert "(recorded:" in verdict.reason
     verdict = run(
         case.original, case.correct, case.qualname, tmp_path, recorded=(str(rec),), generate=False
     )
@@ -294,18 +288,30 @@ if __name__ == "__main__":
     assert good.sources == {"recorded": 1}
     bad = run(program, wrong, "Ledger.totals", tmp_path, **common)
     assert bad.status == "rejected", bad
-    assert "recorded" in bad.reason
+    assert "(recorded: Ledger)" in bad.reason
 
 
 def test_float_comparison_catches_a_changed_summation_order_but_not_bit_noise() -> None:
     import random
 
-    from hone.verify.child import same_value
+    from hone.verify.wire import encode, same_encoded
+
+    def same(a: object, b: object) -> bool:
+        return same_encoded(json.loads(json.dumps(encode(a))), json.loads(json.dumps(encode(b))))
 
     rng = random.Random(7)
     xs = [rng.uniform(-1e6, 1e6) * rng.choice((1.0, 1e-3, 1e6)) for _ in range(3000)]
-    assert not same_value(sum(xs, 0.0), sum(sorted(xs), 0.0))
-    assert same_value(0.1 + 0.2, 0.30000000000000004)
-    assert same_value(1.0, 1.0 + 2**-52)  # one ulp
-    assert same_value(float("nan"), float("nan"))
-    assert not same_value(1.0, 1)  # a float is not an int to a caller
+    assert not same(sum(xs, 0.0), sum(sorted(xs), 0.0))
+    assert same(0.1 + 0.2, 0.30000000000000004)
+    assert same(1.0, 1.0 + 2**-52)  # one ulp
+    assert same(float("nan"), float("nan"))
+    assert same(float("inf"), float("inf")) and not same(float("inf"), float("-inf"))
+    assert not same(1.0, 1)  # a float is not an int to a caller
+    assert not same(True, 1)
+    assert not same({1: 2, 3: 4}, {3: 4, 1: 2})  # dict order is behaviour
+    assert same({1, 2, 3}, {3, 2, 1})
+    assert not same([1, 2], (1, 2))
+    from collections import Counter, OrderedDict
+
+    assert not same(Counter("aab"), {"a": 2, "b": 1})  # the type is part of the result
+    assert same(OrderedDict(a=1), OrderedDict(a=1))

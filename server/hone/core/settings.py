@@ -116,6 +116,13 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "llm.cacheMaxMb", "int", 64, "Size bound of the on-disk LLM cache.", minimum=1, maximum=4096
     ),
+    SettingSpec(
+        "llm.offerUnverified",
+        "bool",
+        False,
+        'Offer LLM rewrites that could not be verified (titled "Unverified: ..."). A user-level '
+        "choice: a workspace cannot turn it on.",
+    ),
     # run with timing
     # verification of rewrites
     SettingSpec(

@@ -12,9 +12,11 @@ Three cheap measurements, chosen because Python 3.11 has no ``sys.monitoring``:
   every distinct user function on the stack (cumulative time) and to the sampled lines.  Its cost
   does not grow with the number of calls, which is what beats ``cProfile`` on call-heavy code.
 * :func:`instrument` -- an AST rewrite of the user's own files that puts one statement at the top
-  of every function: ``if __hone_n__[K]() < LIMIT: __hone_rec__(K)``.  ``__hone_n__[K]`` is an
-  ``itertools.count().__next__`` (a C call: exact call counts for a few tens of nanoseconds) and
-  ``__hone_rec__`` records the arguments of the first few calls (:class:`ArgRecorder`).  The new
+  of every function: ``if __hone_n__[K]() in __hone_w__: __hone_rec__(K)``.  ``__hone_n__[K]``
+  is an ``itertools.count().__next__`` (a C call: exact call counts for a few tens of
+  nanoseconds); ``__hone_w__`` is the set of call numbers offered to the recorder (the first
+  calls, then geometrically spaced ones across the whole run), and ``__hone_rec__`` keeps a
+  diverse reservoir of their arguments by shape and size (:class:`ArgRecorder`).  The new
   statement carries the ``def`` line's position, so tracebacks and line numbers do not move.
 * :class:`InstrumentingFinder` -- applies the same rewrite to the user's other modules (files in
   the workspace, never site-packages or the standard library) as they are imported.
@@ -43,6 +45,21 @@ if TYPE_CHECKING:
 COUNTERS_NAME = "__hone_n__"
 ARMED_NAME = "__hone_a__"
 RECORD_NAME = "__hone_rec__"
+WINDOW_NAME = "__hone_w__"
+RESERVOIR_BUCKETS = 8  # distinct shapes kept per function
+RESERVOIR_PER_BUCKET = 2  # per shape: the first seen and the largest seen
+
+
+def sample_window(first: int) -> frozenset[int]:
+    """Call numbers whose arguments are offered to the recorder: every one of the first calls
+    (at least 16), then ~2 per doubling, so late calls (often the big ones) are seen too."""
+    out = set(range(max(first, 16)))
+    x = 16.0
+    while x < 2.0**50:
+        out.add(int(x))
+        x *= 1.5
+    return frozenset(out)
+
 
 _CO_VARARGS = 0x04
 _CO_VARKEYWORDS = 0x08
@@ -405,12 +422,17 @@ class Registry:
 
     def statement(self, k: int, limit: int) -> str:
         if self.counts:
-            return f"if {COUNTERS_NAME}[{k}]() < {limit}: {RECORD_NAME}({k})"
+            return f"if {COUNTERS_NAME}[{k}]() in {WINDOW_NAME}: {RECORD_NAME}({k})"
         return f"if {ARMED_NAME}[{k}]: {RECORD_NAME}({k})"
 
     def hooks(self, recorder: ArgRecorder) -> dict[str, Any]:
         """The names the instrumented code uses, for a module's globals."""
-        return {COUNTERS_NAME: self.next_fns, ARMED_NAME: self.armed, RECORD_NAME: recorder}
+        return {
+            COUNTERS_NAME: self.next_fns,
+            ARMED_NAME: self.armed,
+            RECORD_NAME: recorder,
+            WINDOW_NAME: recorder.window,
+        }
 
     def calls(self) -> dict[tuple[str, str, int], int | None]:
         """Call counts by function; None (count unknown) for functions that ran, without
@@ -432,12 +454,16 @@ class Registry:
 
 
 class ArgRecorder:
-    """Pickles the arguments of the first few calls of each instrumented function.
+    """Keeps a diverse reservoir of each instrumented function's arguments.
 
     Called as ``__hone_rec__(K)`` from the first statement of the function, so the caller's frame
-    holds exactly the arguments as passed (nothing in the body has run yet).  Each sample is
-    pickled at once (later mutation cannot change it) and individually, so one argument that
-    cannot be unpickled later does not spoil the others.
+    holds exactly the arguments as passed (nothing in the body has run yet).  The calls offered
+    are the first ones and geometrically spaced later ones (:func:`sample_window`); of those, per
+    function, up to ``RESERVOIR_BUCKETS`` shapes (argument types, element types, size class) are
+    kept, each with its first and its largest call -- so empty, single, typical and the largest
+    inputs survive, not just the first three calls.  Each sample is pickled at once (later
+    mutation cannot change it) and individually, so one argument that cannot be unpickled later
+    does not spoil the others.
     """
 
     def __init__(
@@ -447,31 +473,61 @@ class ArgRecorder:
         self.max_each = max_bytes_each
         self.max_total = max_bytes_total
         self.limit = limit
+        self.window = sample_window(limit)
         self.total = 0
-        self.entries: list[tuple[int, bytes]] = []
+        self._kept: dict[int, tuple[int, bytes]] = {}  # serial -> (k, payload)
+        self._serial = 0
+        # k -> shape -> [(size, serial), ...] (first seen, then the largest)
+        self._buckets: dict[int, dict[Any, list[tuple[int, int]]]] = {}
         self.skipped: dict[int, int] = {}
         self._seen: dict[int, int] = {}
         self._busy = False
+
+    @property
+    def entries(self) -> list[tuple[int, bytes]]:
+        return [self._kept[i] for i in sorted(self._kept)]
 
     def __call__(self, k: int) -> None:
         registry = self.registry
         if not registry.counts:  # the flag, not a counter, limits the calls that get here
             registry.called.add(k)
             seen = self._seen[k] = self._seen.get(k, 0) + 1
-            if seen >= self.limit:
+            if seen >= max(self.limit, 16):
                 registry.armed[k] = False
-        if self._busy or self.total >= self.max_total:
+        if self._busy:
             return
         self._busy = True  # pickling may run user code (__reduce__) that is instrumented too
         try:
             frame = sys._getframe(1)
-            payload = capped_dumps(_call_args(frame), self.max_each)
+            call = _call_args(frame)
             del frame
+            shape, size = _shape(call)
+            buckets = self._buckets.setdefault(k, {})
+            bucket = buckets.get(shape)
+            if bucket is None:
+                if len(buckets) >= RESERVOIR_BUCKETS:
+                    return
+            elif len(bucket) >= RESERVOIR_PER_BUCKET and size <= bucket[-1][0]:
+                return  # this shape is represented, and not by a smaller call
+            if self.total >= self.max_total:
+                return
+            payload = capped_dumps(call, self.max_each)
             if payload is None:
                 self.skipped[k] = self.skipped.get(k, 0) + 1
-            else:
-                self.entries.append((k, payload))
-                self.total += len(payload)
+                return
+            self._serial += 1
+            self._kept[self._serial] = (k, payload)
+            self.total += len(payload)
+            if bucket is None:
+                buckets[shape] = [(size, self._serial)]
+            elif len(bucket) < RESERVOIR_PER_BUCKET:
+                bucket.append((size, self._serial))
+            else:  # replace the shape's largest-so-far with this larger call
+                old = bucket.pop()
+                dropped = self._kept.pop(old[1], None)
+                if dropped is not None:
+                    self.total -= len(dropped[1])
+                bucket.append((size, self._serial))
         except Exception:
             self.skipped[k] = self.skipped.get(k, 0) + 1
         finally:
@@ -483,7 +539,7 @@ class ArgRecorder:
         """Write the samples file; returns function key -> indices into its ``entries`` list."""
         entries: list[dict[str, Any]] = []
         index: dict[tuple[str, str, int], list[int]] = {}
-        for k, payload in self.entries:
+        for k, payload in self.entries:  # call order
             file, qual, line = self.registry.keys[k]
             index.setdefault((file, qual, line), []).append(len(entries))
             entries.append(
@@ -502,6 +558,33 @@ class ArgRecorder:
             pickle.dump({"version": 1, "entries": entries}, fh, protocol=4)
         os.replace(tmp, path)
         return index
+
+
+def _size_class(n: int) -> int:
+    return 0 if n == 0 else 1 if n == 1 else 2 if n < 10 else 3 if n < 1000 else 4
+
+
+def _shape(call: tuple[tuple[Any, ...], dict[str, Any]]) -> tuple[Any, int]:
+    """(shape key, size) of a call: argument types with element types and a size class."""
+    args, kwargs = call
+    parts: list[Any] = []
+    size = 0
+    for value in (*args, *kwargs.values()):
+        t = type(value)
+        try:
+            n = len(value)
+        except Exception:
+            parts.append(t.__name__)
+            continue
+        size += n
+        inner = ""
+        if n and t in (list, tuple, set, frozenset):
+            inner = type(next(iter(value))).__name__
+        elif n and t is dict:
+            key = next(iter(value))
+            inner = type(key).__name__ + ":" + type(value[key]).__name__
+        parts.append((t.__name__, inner, _size_class(n)))
+    return (tuple(parts), tuple(sorted(kwargs))), size
 
 
 def _call_args(frame: FrameType) -> tuple[tuple[Any, ...], dict[str, Any]]:

@@ -1,8 +1,10 @@
 """Verification as a service: bounded concurrency, and verdicts cached on disk.
 
-The cache key covers everything a verdict depends on: hone's version, the verifier child's own
-code, the function, both module texts, the recorded inputs' contents and the interpreter.  So a
-reopened file or a restarted editor reuses the verdict, and any change re-verifies.
+The cache key covers everything a verdict depends on: hone's version, the verification code
+(worker, codec, gate, verifier), the function, both module texts, every input source (recorded
+files' contents, test files' contents, examples, hints) and the interpreter.  So a reopened file
+or a restarted editor reuses the verdict, and any change re-verifies.  Only verdicts the server
+computed are stored (a worker never writes the cache).
 """
 
 from __future__ import annotations
@@ -16,29 +18,46 @@ from pathlib import Path
 from hone import __version__
 from hone.core.paths import default_cache_dir
 from hone.core.store import DiskStore
-from hone.verify.verifier import CHILD, Verdict, VerifyRequest, verify_rewrite
+from hone.verify.verifier import Verdict, VerifyRequest, verify_rewrite
+
+_CODE = tuple(
+    Path(__file__).with_name(name)
+    for name in ("worker.py", "wire.py", "gate.py", "verifier.py", "procs.py")
+)
 
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "verify-cache.sqlite3"
 
 # verdicts that say more about the machine at that moment than about the rewrite
-_TRANSIENT = ("took longer than", "stopped unexpectedly", "cannot start")
+_TRANSIENT = (
+    "took longer than",
+    "stopped unexpectedly",
+    "cannot start",
+    "no sandbox",
+    "process failed",
+    "did not load (",
+    "timing failed",
+)
 
 
 def verdict_key(request: VerifyRequest) -> str:
     h = hashlib.sha256()
     parts = [
         __version__,
-        hashlib.sha256(CHILD.read_bytes()).hexdigest(),
+        *(hashlib.sha256(p.read_bytes()).hexdigest() for p in _CODE),
         request.qualname,
         request.original_source,
         request.rewrite_source,
         request.python,
         str(request.generate),
         str(request.generated_count),
+        repr(request.hints),
+        *request.examples,
+        *request.observed,
+        str(request.gate),
     ]
-    for path in request.recorded:
+    for path in (*request.recorded, *request.tests):
         try:
             parts.append(hashlib.sha256(Path(path).read_bytes()).hexdigest())
         except OSError:
@@ -79,7 +98,7 @@ class VerificationService:
         async with self._semaphore:
             self.runs += 1
             verdict = await verify_rewrite(request)
-        if not any(t in verdict.reason for t in _TRANSIENT):
+        if not any(t in verdict.reason or t in verdict.timing_note for t in _TRANSIENT):
             await asyncio.to_thread(self.cache.put, key, json.dumps(verdict.to_json()))
         return verdict
 

@@ -1,29 +1,32 @@
-"""Verified, measured rewrites in the editor.
+"""Verified, measured rewrites in the editor: the offer policy (:mod:`hone.verify.offer`).
 
-Every rewrite hone offers that is not provably safe -- an LLM suggestion, or a rule fix marked
-unsafe -- is verified in the background (:mod:`hone.verify`): same behaviour on sample inputs, and
-faster.  The verdict then shapes what the user is offered:
+A rewrite that is not provably safe -- an LLM suggestion, or a rule fix marked unsafe -- becomes
+an applicable action only after its verdict, and only when it is verified and measurably faster:
 
-* verified: the action's title says so, with the measured speedup ("verified on 24 inputs,
-  3.1× faster"); the explanation says which inputs were used;
-* unverifiable (no inputs, I/O, nondeterminism): offered, titled "unverified: <why>";
-* rejected (behaved differently) or measurably slower: the fix is withdrawn and the finding
-  says why ("hone rejected a suggested rewrite: result differed for input #3 (...)").
+* while a check runs the finding says "checking a suggested rewrite…" and carries no fix (so a
+  code-action request in that window never returns one);
+* verified and faster: the action's title carries the evidence ("verified on 43 inputs, 8.7×
+  faster at n=10,000"; "best of 4 candidates, …" when the model sent several);
+* unverifiable: no fix, unless the user opted in with ``llm.offerUnverified`` ("Unverified: …");
+  the hover shows the diff and what would make it verifiable;
+* rejected, slower, no measurable speedup, timing failed, refused by the gate: no fix; the
+  message says why.
 
-The sources that carry rewrites ask for it: the LLM feature passes its findings through
+The sources that carry rewrites ask for this step: the LLM feature passes its findings through
 :meth:`VerificationFeature.review_findings` before it sets them, and the session does the same
-with rule findings (``Session.review_rule_findings``).  Unknown rewrites are queued (bounded
-concurrency, never on the keystroke path) and, when a verdict lands, the source's findings are
-reviewed again and handed back to the session.  LLM suggestions are verified as they arrive (they
-arrive on save); unsafe rule fixes only once the document is saved, so typing never starts
-sandboxes.  Arguments recorded by the last "run with timing" of the document are replayed first.
+with rule findings.  Checks run only where running code is allowed: a trusted folder with an OS
+sandbox.  LLM suggestions are checked as they arrive; unsafe rule fixes once the document is
+saved (typing never starts a sandbox) -- until then, or where no check may run, an unsafe rule
+fix is shown as the rules made it (labelled unsafe), while an LLM suggestion is never offered
+unchecked without the opt-in.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from hone.core.finding import Edit, Finding, Fix, Safety
@@ -53,6 +56,7 @@ class VerificationFeature(Feature):
         self._queued: dict[str, str] = {}  # key -> uri
         self._raw: dict[tuple[str, str], tuple[Finding, ...]] = {}
         self._saved: dict[str, int] = {}  # uri -> version last saved
+        self._sandbox: tuple[bool, str] | None = None
 
     @property
     def service(self) -> VerificationService:
@@ -66,51 +70,84 @@ class VerificationFeature(Feature):
     def review_findings(
         self, doc: DocumentState, source: str, findings: Sequence[Finding]
     ) -> Sequence[Finding]:
-        """``findings`` with the verdicts known so far applied; unknown rewrites are queued and,
-        once judged, ``source``'s findings are reviewed again and set on the session."""
-        # Verification loads the user's module, i.e. runs its top-level code: it is allowed
-        # exactly where running code is (run.enabled, which VS Code turns off in untrusted
-        # workspaces).
-        if not doc.settings.bool("verify.enabled") or not doc.settings.bool("run.enabled"):
-            return findings
+        """``findings`` as they may be shown now (see the module docstring); unknown rewrites are
+        queued and, once judged, ``source``'s findings are reviewed again and set on the
+        session."""
+        from hone.verify.offer import candidates_of, present
+
         self._raw[(doc.uri, source)] = tuple(findings)
         functions = doc.current_functions
-        if functions is None:
-            return findings
+        blocked = self._blocked(doc)
+        offer_unverified = doc.settings.bool("llm.offerUnverified")
         recorded = self._recorded(doc.uri)
         out: list[Finding] = []
         for finding in findings:
             fix = finding.fix
-            if fix is None or fix.safety is Safety.SAFE or not finding.function:
+            if fix is None or fix.safety is Safety.SAFE:
                 out.append(finding)
                 continue
-            if fix.safety is Safety.UNSAFE and not doc.settings.bool("verify.unsafeRuleFixes"):
+            suggestion = fix.safety is Safety.SUGGESTION
+            if not suggestion and not doc.settings.bool("verify.unsafeRuleFixes"):
                 out.append(finding)
                 continue
-            fn = next((f for f in functions if f.qualname == finding.function), None)
-            rewritten = _rewrite_function(fn, fix.edits) if fn is not None else None
-            if fn is None or rewritten is None:
-                out.append(finding)  # the fix reaches outside its function: nothing to compare
+            fn = None
+            if functions is not None and finding.function:
+                fn = next((f for f in functions if f.qualname == finding.function), None)
+            fixes = candidates_of(finding)
+            rewrites = [_rewrite_function(fn, c.edits) if fn is not None else None for c in fixes]
+            diffs = [_diff(fn, r) for r in rewrites]
+            why_not = blocked
+            if not why_not and (fn is None or any(r is None for r in rewrites)):
+                why_not = "the rewrite changes code outside its function"
+            if why_not:
+                if suggestion:
+                    out.append(
+                        present(
+                            finding,
+                            [],
+                            offer_unverified=offer_unverified,
+                            diffs=diffs,
+                            not_checked=why_not,
+                        )
+                    )
+                else:
+                    out.append(finding)  # the rules' own unsafe fix, labelled as such
                 continue
-            key = _key(fn, rewritten, recorded)
-            verdict = self._verdicts.get(key)
-            if verdict is not None:
-                out.append(_decorate(finding, fix, verdict))
+            assert fn is not None
+            keys = [_key(fn, r or "", recorded) for r in rewrites]
+            verdicts = [self._verdicts.get(k) for k in keys]
+            may_start = suggestion or self._saved.get(doc.uri) == doc.version
+            if not may_start and any(v is None for v in verdicts):
+                out.append(finding)  # an unsafe rule fix before the save that checks it
                 continue
-            may_start = fix.safety is Safety.SUGGESTION or self._saved.get(doc.uri) == doc.version
-            if may_start:
-                self._queue(doc, source, key, fn, fix)
-            out.append(finding)
+            for key, candidate, verdict in zip(keys, fixes, verdicts, strict=True):
+                if verdict is None:
+                    self._queue(doc, source, key, fn, candidate, finding)
+            out.append(present(finding, verdicts, offer_unverified=offer_unverified, diffs=diffs))
         return out
+
+    def repair_hints(self, doc: DocumentState, finding: Finding) -> list[str]:
+        """Why each judged candidate of ``finding`` was rejected, structurally (a parse error,
+        "changed the result for an input of this shape: …"), for one model repair."""
+        from hone.verify.offer import candidates_of
+
+        functions = doc.current_functions or ()
+        fn = next((f for f in functions if f.qualname == finding.function), None)
+        if fn is None:
+            return []
+        recorded = self._recorded(doc.uri)
+        hints = []
+        for candidate in candidates_of(finding):
+            rewritten = _rewrite_function(fn, candidate.edits)
+            verdict = self._verdicts.get(_key(fn, rewritten or "", recorded))
+            if verdict is not None and verdict.repair_hint():
+                hints.append(verdict.repair_hint())
+        return hints
 
     async def on_save(self, doc: DocumentState) -> None:
         self._saved[doc.uri] = doc.version
         raw = self._raw.get((doc.uri, "rules"))
-        if (
-            raw is not None
-            and doc.settings.bool("verify.enabled")
-            and doc.settings.bool("run.enabled")
-        ):
+        if raw is not None and not self._blocked(doc):
             await self.session.wait_for_analysis(doc.uri)
             self._republish(doc.uri, "rules")
 
@@ -119,28 +156,83 @@ class VerificationFeature(Feature):
         for key in [k for k in self._raw if k[0] == uri]:
             del self._raw[key]
 
+    # -- where checks may run ------------------------------------------------------------------
+    def _blocked(self, doc: DocumentState) -> str:
+        """Why no check may run for ``doc`` ("" when one may)."""
+        if not doc.settings.bool("verify.enabled"):
+            return "verification is turned off (verify.enabled)"
+        if not doc.settings.bool("run.enabled"):
+            return "running code is turned off (run.enabled)"
+        if not self.session.is_trusted(doc.folder):
+            return "the folder is not trusted"
+        if self._sandbox is None:
+            from hone.verify.procs import sandbox_available
+
+            self._sandbox = sandbox_available()
+        ok, reason = self._sandbox
+        return "" if ok else f"no OS sandbox here ({reason})"
+
     # -- work ---------------------------------------------------------------------------------
     def _recorded(self, uri: str) -> tuple[str, ...]:
         report = self.timing.last_report(uri) if self.timing is not None else None
         path = report.samples_path if report is not None else None
         return (path,) if path else ()
 
-    def _queue(self, doc: DocumentState, source: str, key: str, fn: FunctionInfo, fix: Fix) -> None:
+    def _queue(
+        self,
+        doc: DocumentState,
+        source: str,
+        key: str,
+        fn: FunctionInfo,
+        fix: Fix,
+        finding: Finding,
+    ) -> None:
         if key in self._queued:
             return
         if sum(1 for u in self._queued.values() if u == doc.uri) >= MAX_QUEUED_PER_DOCUMENT:
             return
-        request = self._request(doc, fn, fix)
-        if request is None:
-            return
         self._queued[key] = doc.uri
+        examples = finding.extra.get("example_calls", ()) if finding.extra else ()
         self.session.spawn(
-            self._verify(doc.uri, source, key, request), name=f"verify {fn.qualname}"
+            self._verify(doc, source, key, fn, fix, tuple(examples or ())),
+            name=f"verify {fn.qualname}",
         )
 
-    def _request(self, doc: DocumentState, fn: FunctionInfo, fix: Fix) -> VerifyRequest | None:
+    async def _verify(
+        self,
+        doc: DocumentState,
+        source: str,
+        key: str,
+        fn: FunctionInfo,
+        fix: Fix,
+        examples: tuple[object, ...],
+    ) -> None:
+        from hone.verify.verifier import Verdict
+
+        try:
+            request = await asyncio.to_thread(self._request, doc, fn, fix, examples)
+            if request is None:
+                verdict = Verdict("unverifiable", "the rewrite could not be applied")
+            else:
+                verdict = await self.service.verify(request)
+        finally:
+            self._queued.pop(key, None)
+        self._verdicts[key] = verdict
+        self.session.log(
+            f"hone: checked a rewrite of {fn.qualname}: {verdict.title_suffix()} "
+            f"({verdict.explanation()}, {verdict.elapsed_s:.1f} s)"
+        )
+        self._republish(doc.uri, source)
+
+    def _request(
+        self, doc: DocumentState, fn: FunctionInfo, fix: Fix, examples: tuple[object, ...]
+    ) -> VerifyRequest | None:
+        """The request with its static evidence (reads the workspace: off the event loop)."""
+        import sys
+
         from hone.core.text import apply_edits
         from hone.runner.interpreter import InterpreterError, choose_interpreter
+        from hone.verify.plan import gather_evidence
         from hone.verify.verifier import VerifyRequest
 
         if doc.path is None:
@@ -154,9 +246,15 @@ class VerificationFeature(Feature):
             python = choose_interpreter(folder, doc.settings.str("run.python")).path
         except InterpreterError as exc:
             log.info("verification uses hone's interpreter: %s", exc)
-            import sys
-
             python = sys.executable
+        evidence = gather_evidence(
+            root=folder,
+            path=str(doc.path),
+            qualname=fn.qualname,
+            function_source=fn.text,
+            example_calls=examples,
+            trusted=self.session.is_trusted(doc.folder),
+        )
         return VerifyRequest(
             path=str(doc.path),
             original_source=doc.text,
@@ -168,19 +266,11 @@ class VerificationFeature(Feature):
             timeout_s=doc.settings.float("verify.timeoutSeconds"),
             memory_mb=doc.settings.int("run.memoryMb"),
             env_remove=(doc.settings.str("llm.apiKeyEnv"), "OPENAI_API_KEY"),
+            hints=evidence.hints,
+            examples=evidence.examples,
+            tests=evidence.tests,
+            tests_root=folder,
         )
-
-    async def _verify(self, uri: str, source: str, key: str, request: VerifyRequest) -> None:
-        try:
-            verdict = await self.service.verify(request)
-        finally:
-            self._queued.pop(key, None)
-        self._verdicts[key] = verdict
-        self.session.log(
-            f"hone: verified a rewrite of {request.qualname}: {verdict.title_suffix()} "
-            f"({verdict.explanation()}, {verdict.elapsed_s:.1f} s)"
-        )
-        self._republish(uri, source)
 
     def _republish(self, uri: str, source: str) -> None:
         raw = self._raw.get((uri, source))
@@ -215,30 +305,17 @@ def _rewrite_function(fn: FunctionInfo, edits: Sequence[Edit]) -> str | None:
         return None
 
 
-def _key(fn: FunctionInfo, rewritten: str, recorded: Sequence[str]) -> str:
-    import hashlib
+def _diff(fn: FunctionInfo | None, rewritten: str | None) -> str:
+    if fn is None or rewritten is None:
+        return ""
+    from hone.verify.offer import function_diff
 
+    return function_diff(fn.text, rewritten, fn.qualname)
+
+
+def _key(fn: FunctionInfo, rewritten: str, recorded: Sequence[str]) -> str:
     h = hashlib.sha256()
     for part in (fn.qualname, fn.text, rewritten, *recorded):
         h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\0")
     return h.hexdigest()
-
-
-def _decorate(finding: Finding, fix: Fix, verdict: Verdict) -> Finding:
-    extra = {**finding.extra, "verification": verdict.to_json()}
-    explanation = "\n\n".join(p for p in (finding.explanation, verdict.explanation()) if p)
-    if verdict.offer:
-        title = f"{fix.title} — {verdict.title_suffix()}"
-        return replace(finding, fix=replace(fix, title=title), explanation=explanation, extra=extra)
-    what = "a suggested rewrite" if fix.safety is Safety.SUGGESTION else "its fix"
-    why = verdict.reason if verdict.status == "rejected" else "it ran slower than the original"
-    if verdict.status != "rejected" and verdict.speedup:
-        why += f" ({verdict.speedup:.2f}x)"
-    return replace(
-        finding,
-        message=f"{finding.message} (hone rejected {what}: {why})",
-        fix=None,
-        explanation=explanation,
-        extra=extra,
-    )
