@@ -682,6 +682,51 @@ class Provider:
             return self._text_completion(response, sampling, system, user)
         return self._completion(response, mode, system, user)
 
+    # -- endpoint check (``hone llm check``) ------------------------------------------------
+    async def probe(
+        self, mode: OutputMode, schema: dict[str, Any], sampling: Sampling
+    ) -> tuple[bool, str, float]:
+        """One tiny request in exactly ``mode``: (accepted, why not, seconds).  No fallback,
+        no retry, nothing remembered: the check reports what the endpoint does."""
+        started = time.perf_counter()
+        system = 'You answer with JSON only, e.g. {"ok": true}.'
+        try:
+            if mode is OutputMode.PLAIN:
+                await self._send(system, 'Reply {"ok": true}', mode, sampling, text=True)
+            else:
+                await self._send(system, 'Reply {"ok": true}', mode, sampling, schema)
+        except _FormatRejected:
+            return False, "rejected this response_format", time.perf_counter() - started
+        except ProviderError as exc:
+            if exc.kind is ErrorKind.BAD_REPLY:  # answered in this mode, just not our JSON
+                return True, "", time.perf_counter() - started
+            return False, exc.message, time.perf_counter() - started
+        return True, "", time.perf_counter() - started
+
+    async def probe_n(self, sampling: Sampling) -> bool | None:
+        """Whether a request with ``n`` = 2 gets two choices (None: the request failed)."""
+        try:
+            done = await self._send(
+                "Answer with one word.", "Say hi.", OutputMode.PLAIN, sampling, text=True
+            )
+        except (ProviderError, _FormatRejected):
+            return None
+        return len(done.contents) >= 2
+
+    async def list_models(self) -> list[str] | None:
+        """The endpoint's model ids (None when it has no usable /models)."""
+        if self._client is None:
+            await asyncio.to_thread(_import_client_modules)
+        import openai
+
+        client = self._get_client()
+        try:
+            async with asyncio.timeout(self.config.timeout_seconds):
+                page = await client.models.list()
+        except (TimeoutError, openai.OpenAIError, OSError, ValueError):
+            return None
+        return sorted(str(getattr(m, "id", "")) for m in getattr(page, "data", []) or [])
+
     def _timeout_error(self) -> ProviderError:
         return ProviderError(
             ErrorKind.TIMEOUT,
