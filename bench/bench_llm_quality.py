@@ -38,6 +38,7 @@ import asyncio
 import json
 import pickle
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -51,13 +52,8 @@ for _p in (ROOT, ROOT / "server"):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
-from bench.llm_corpus import (  # noqa: E402
-    CASES,
-    Case,
-    case_inputs,
-    hot_lines,
-    legacy_prompt,
-)
+from bench.llm_corpus import legacy_prompt  # noqa: E402
+from bench.llm_corpus.cases import CASES, ONESHOT_FILE, Case, case_inputs, hot_lines  # noqa: E402
 
 from hone.core.functions import FunctionInfo, index_functions  # noqa: E402
 from hone.core.text import apply_edits, split_lines  # noqa: E402
@@ -100,6 +96,7 @@ def prepare(case: Case, workdir: Path) -> Prepared:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{case.name}.py"
     path.write_text(case.source, encoding="utf-8")
+    shutil.copyfile(ONESHOT_FILE, folder / ONESHOT_FILE.name)  # unpickles held-out iterators
     functions = index_functions(ast.parse(case.source), split_lines(case.source))
     fn = next(f for f in functions if f.qualname == case.qualname)
     visible = case_inputs(case, case.inputs)

@@ -5,8 +5,17 @@ one is caught by the hidden inputs."""
 from __future__ import annotations
 
 import random
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+# Imported under its own top-level name: pickles of held-out inputs name the module
+# ``hone_bench_oneshot``, which the benchmark copies next to each case's module.
+ONESHOT_FILE = Path(__file__).with_name("hone_bench_oneshot.py")
+if str(ONESHOT_FILE.parent) not in sys.path:
+    sys.path.append(str(ONESHOT_FILE.parent))
+from hone_bench_oneshot import OneShot  # noqa: E402
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +49,7 @@ def case_inputs(
     rng = random.Random(7)
     out = []
     for src in sources:
-        ns: dict[str, Any] = {"R": rng, "random": random}
+        ns: dict[str, Any] = {"R": rng, "random": random, "OneShot": OneShot}
         args, kwargs = eval(f"(lambda *a, **k: (a, k))({src})", ns)
         out.append((tuple(args), dict(kwargs)))
     return out
@@ -82,7 +91,7 @@ def dedupe(items):
 """,
         trap="order of first appearance",
         inputs=(_BIG_INTS, "[]", "[3, 1, 3, 2, 1]"),
-        hidden=("[5, 4, 3, 2, 1, 5, 4]", "iter([2, 1, 2])", "list(range(40, 0, -1))"),
+        hidden=("[5, 4, 3, 2, 1, 5, 4]", "OneShot([2, 1, 2])", "list(range(40, 0, -1))"),
     ),
     Case(
         name="common_items",
@@ -136,7 +145,7 @@ def render_log(events):
             "[]",
             "[(1, 'a'), (2, 'b')]",
         ),
-        hidden=("iter([(1, 'x'), (2, 'y')])", "[(0, '')]"),
+        hidden=("OneShot([(1, 'x'), (2, 'y')])", "[(0, '')]"),
     ),
     Case(
         name="group_records",
@@ -327,7 +336,7 @@ def flatten(chunks):
 """,
         trap="iterator of chunks (no len)",
         inputs=("[list(range(R.randint(0, 20))) for _ in range(2000)]", "[]", "[(1, 2), [3]]"),
-        hidden=("iter([[1], [2, 3]])", "[iter([1, 2]), [3]]"),
+        hidden=("OneShot([[1], [2, 3]])", "[OneShot([1, 2]), [3]]"),
     ),
     Case(
         name="fib_recursive",
@@ -434,7 +443,7 @@ def has_duplicates(items):
 """,
         trap="iterator input",
         inputs=("list(range(3000))", "[]", "[1, 2, 1]"),
-        hidden=("iter([1, 2, 1])", "iter((3, 4))"),
+        hidden=("OneShot([1, 2, 1])", "OneShot((3, 4))"),
     ),
     Case(
         name="reverse_by_insert",
@@ -461,7 +470,7 @@ def reversed_copy(items):
 """,
         trap="iterator / tuple input",
         inputs=("list(range(20000))", "[]", "[1, 2]"),
-        hidden=("iter([1, 2, 3])", "(1, 2, 3)"),
+        hidden=("OneShot([1, 2, 3])", "(1, 2, 3)"),
     ),
     Case(
         name="missing_numbers",
@@ -622,7 +631,7 @@ def by_age(people):
         ),
         hidden=(
             "[{'name': 'z', 'age': 5}, {'name': 'a', 'age': 5}]",
-            "iter([{'name': 'q', 'age': 2}, {'name': 'c', 'age': 1}])",
+            "OneShot([{'name': 'q', 'age': 2}, {'name': 'c', 'age': 1}])",
         ),
     ),
     Case(
@@ -653,7 +662,7 @@ def rank(entries):
             "[]",
             "[(2, 'b'), (1, 'a')]",
         ),
-        hidden=("[(1, 'z'), (1, 'a')]", "iter([(3, 'x'), (2, 'y')])"),
+        hidden=("[(1, 'z'), (1, 'a')]", "OneShot([(3, 'x'), (2, 'y')])"),
     ),
     Case(
         name="max_subarray",
@@ -790,7 +799,7 @@ def rotate(xs, k):
 """,
         trap="empty list; negative k",
         inputs=("list(range(3000)), 20000", "[1, 2, 3], 1"),
-        hidden=("[], 4", "[1, 2, 3], -1", "iter([1, 2]), 3"),
+        hidden=("[], 4", "[1, 2, 3], -1", "OneShot([1, 2]), 3"),
     ),
     Case(
         name="bfs_pop0",
