@@ -58,7 +58,7 @@ from bench.llm_corpus.cases import CASES, ONESHOT_FILE, Case, case_inputs, hot_l
 from hone.core.functions import FunctionInfo, index_functions  # noqa: E402
 from hone.core.text import apply_edits, split_lines  # noqa: E402
 from hone.llm.cache import LLMCache  # noqa: E402
-from hone.llm.provider import LLMConfig, Provider, ProviderError  # noqa: E402
+from hone.llm.provider import LLMConfig, Provider, ProviderError, Sampling  # noqa: E402
 from hone.llm.rewrite import RewriteRejected, validate_rewrite  # noqa: E402
 from hone.verify.service import VerificationService  # noqa: E402
 from hone.verify.verifier import Verdict, VerifyRequest  # noqa: E402
@@ -66,6 +66,7 @@ from hone.verify.verifier import Verdict, VerifyRequest  # noqa: E402
 MODES = ("today", "naive", "hone")
 NAIVE_SYSTEM = "You are a helpful Python expert."
 NAIVE_QUESTION = "What makes this function slow? Rewrite it faster."
+NAIVE_MAX_TOKENS = 1200  # the same cap as hone's requests (llm.maxOutputTokens)
 
 
 # -- per case plumbing ---------------------------------------------------------------------------
@@ -131,7 +132,7 @@ def prose_on_target(prep: Prepared, answer: str) -> bool:
             if len(squeezed) >= 6 and squeezed in flat:
                 return True
         rel = h - prep.fn.start_line
-        if re.search(rf"\blines?\s+{rel}\b", prose) or re.search(rf"\blines?\s+{h}\b", prose):
+        if re.search(rf"\blines?\s+({rel}|{h})\b", prose, re.IGNORECASE):
             return True
     return False
 
@@ -292,7 +293,11 @@ async def run_today(prep: Prepared, provider: Provider, judge: Judge) -> CaseRes
 async def run_naive(prep: Prepared, provider: Provider, judge: Judge) -> CaseResult:
     r = CaseResult(prep.case.name, "naive")
     user = f"{NAIVE_QUESTION}\n\n```python\n{prep.case.source}```"
-    answer = (await provider.complete_text(NAIVE_SYSTEM, user)).contents[0]
+    answer = (
+        await provider.complete_text(
+            NAIVE_SYSTEM, user, sampling=Sampling(max_tokens=NAIVE_MAX_TOKENS)
+        )
+    ).contents[0]
     r.on_target = prose_on_target(prep, answer)
     r.findings = int(r.on_target)
     code = first_function_block(answer, prep.fn.name)
@@ -385,8 +390,14 @@ class RunConfig:
 
 
 async def run_bench(
-    cfg: RunConfig, cases: Sequence[Case], workdir: Path, log: Any = None
+    cfg: RunConfig,
+    cases: Sequence[Case],
+    workdir: Path,
+    log: Any = None,
+    checkpoint: Path | None = None,
 ) -> list[CaseResult]:
+    """Every mode on one case before the next case: a run stopped early still compares the
+    modes on the same cases (``checkpoint`` is rewritten after every case)."""
     judge = Judge(workdir)
     providers = {
         m: Provider(
@@ -415,6 +426,8 @@ async def run_bench(
                 r.seconds = time.perf_counter() - started
                 _usage(provider, before, r)
                 results.append(r)
+                if checkpoint is not None:
+                    write_json(checkpoint, cfg.model, results)
                 if log is not None:
                     log(
                         f"{case.name:26} {mode:6} findings={r.findings} target={int(r.on_target)} "
@@ -426,6 +439,11 @@ async def run_bench(
             await p.aclose()
         judge.service.cache.close()
     return results
+
+
+def write_json(path: Path, model: str, results: Sequence[CaseResult]) -> None:
+    data = {"model": model, "summary": summarize(results), "results": [asdict(r) for r in results]}
+    path.write_text(json.dumps(data, indent=1))
 
 
 def summarize(results: Sequence[CaseResult]) -> dict[str, dict[str, Any]]:
@@ -578,18 +596,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         started = time.perf_counter()
         results = asyncio.run(
-            run_bench(cfg, cases, Path(tmp), log=lambda s: print(s, file=sys.stderr, flush=True))
+            run_bench(
+                cfg,
+                cases,
+                Path(tmp),
+                log=lambda s: print(s, file=sys.stderr, flush=True),
+                checkpoint=Path(args.json) if args.json else None,
+            )
         )
     summary = summarize(results)
     print_table(summary, args.model)
     print(f"wall time: {time.perf_counter() - started:.0f} s")
     if args.json:
-        Path(args.json).write_text(
-            json.dumps(
-                {"model": args.model, "summary": summary, "results": [asdict(r) for r in results]},
-                indent=1,
-            )
-        )
+        write_json(Path(args.json), args.model, results)
     return 0
 
 

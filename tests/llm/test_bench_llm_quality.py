@@ -3,6 +3,7 @@ scripted endpoint (real HTTP) and hone's real verifier, on two corpus cases."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -54,16 +55,14 @@ def script(req: RecordedRequest) -> Reply:
         # naive: quotes the slow line, and proposes the trap's obvious (wrong) rewrite
         return Reply(content=f"The slow part is `{hot}`.\n\n{_fenced(case.wrong or '')}")
     if system == FINDINGS_SYSTEM:
-        return Reply(
-            content='{"findings": [{"line": %d, "category": "performance", '
-            '"problem": "slow", "why": "quadratic"}]}' % line
-        )
+        item = {"line": line, "category": "performance", "problem": "slow", "why": "quadratic"}
+        return Reply(content=json.dumps({"findings": [item]}))
     assert system == REWRITE_SYSTEM
     if len(req.messages) > 2:  # a repair after verification
         return Reply(content=_fenced(case.correct))
     if req.param("temperature") == 0.0:
         return Reply(content=_fenced(case.wrong or case.correct))  # rejected, then repaired
-    return Reply(content=_fenced(case.correct) + "\nCALL: %s([2, 1, 2])" % case.qualname)
+    return Reply(content=_fenced(case.correct) + f"\nCALL: {case.qualname}([2, 1, 2])")
 
 
 async def test_the_bench_measures_all_three_modes(tmp_path: Path) -> None:
@@ -105,8 +104,8 @@ async def test_the_corpus_check_catches_a_bad_label(tmp_path: Path) -> None:
     assert problems and "correct rewrite not offered as correct" in problems[0]
 
 
-def test_prose_and_range_scoring() -> None:
-    prep = bench.prepare(DEDUPE, Path("/tmp/hone-bench-scoring"))
+def test_prose_and_range_scoring(tmp_path: Path) -> None:
+    prep = bench.prepare(DEDUPE, tmp_path)
     assert bench.prose_on_target(prep, "Use a set: `item not in seen` is O(n).")
     assert bench.prose_on_target(prep, "Line 6 is slow.")
     assert not bench.prose_on_target(prep, "```python\nif item not in seen:\n```\nLooks fine.")
