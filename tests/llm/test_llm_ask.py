@@ -13,6 +13,8 @@ from hone.core.settings import merge
 from hone.core.text import split_lines
 from hone.llm.ask import (
     AskSettings,
+    answered_from_json,
+    answered_to_json,
     ask_candidates,
     ask_findings,
     ask_function,
@@ -196,7 +198,7 @@ async def test_best_of_n_uses_n_when_the_endpoint_honours_it(fake: FakeOpenAI) -
         AskSettings(candidates=4),
     )
     assert len(fake.requests) == 2
-    first, warm = fake.requests
+    first, warm = sorted(fake.requests, key=lambda r: r.param("n") or 0)  # sent concurrently
     assert first.param("temperature") == 0.0 and first.param("n") is None
     assert warm.param("n") == 3 and warm.param("temperature") == 0.7
     assert first.param("seed") != warm.param("seed")
@@ -401,3 +403,45 @@ def test_settings_feed_the_budget() -> None:
     assert problems == []
     s = AskSettings.from_settings(settings)
     assert (s.temperature, s.candidates, s.candidate_temperature) == (0.2, 2, 0.7)
+
+
+async def test_candidates_survive_a_cache_round_trip_and_are_validated_again(
+    fake: FakeOpenAI,
+) -> None:
+    fake.queue(Reply(content=_code(GOOD, "CALL: dedupe([1, 1])")))
+    p = _provider(fake)
+    fn = _fn()
+    found = await ask_candidates(
+        p,
+        "file:///m.py",
+        SOURCE,
+        fn,
+        build_module_context(ast.parse(SOURCE)),
+        _item(),
+        AskSettings(candidates=1),
+    )
+    data = json.loads(json.dumps(answered_to_json(found)))
+    assert found.rewrite_prompt is not None
+    back = answered_from_json(
+        data, uri="file:///m.py", text=SOURCE, fn=fn, item=_item(), prompt=found.rewrite_prompt
+    )
+    assert back is not None
+    assert [c.code for c in back.candidates] == [c.code for c in found.candidates]
+    assert back.candidates[0].examples == ("[1, 1]",)
+    # a tampered entry: another signature, and an example that is code, not a literal
+    data["candidates"].append(
+        {"code": "def dedupe(x, y):\n    return x\n", "examples": [], "seed": 1}
+    )
+    data["candidates"][0]["examples"].append("__import__('os').getcwd()")
+    back = answered_from_json(
+        data, uri="file:///m.py", text=SOURCE, fn=fn, item=_item(), prompt=found.rewrite_prompt
+    )
+    assert back is not None and len(back.candidates) == 1
+    assert back.candidates[0].examples == ("[1, 1]",)
+    assert (
+        answered_from_json(
+            [], uri="u", text=SOURCE, fn=fn, item=_item(), prompt=found.rewrite_prompt
+        )
+        is None
+    )
+    await p.aclose()

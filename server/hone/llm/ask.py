@@ -24,7 +24,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hone.core.finding import Category
 from hone.core.functions import FunctionInfo
@@ -34,7 +34,7 @@ from hone.llm.prompt import (
     build_findings_prompt,
     build_rewrite_prompt,
 )
-from hone.llm.provider import Provider, ProviderError, Sampling
+from hone.llm.provider import LLMConfig, Provider, ProviderError, Sampling
 from hone.llm.rewrite import Rewrite, RewriteRejected, clean_model_code, validate_rewrite
 from hone.llm.schema import FINDINGS_SCHEMA, ParsedReply, ReplyFinding
 
@@ -62,12 +62,16 @@ class AskSettings:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AskSettings:
+        return cls.from_config(LLMConfig.from_settings(settings))
+
+    @classmethod
+    def from_config(cls, config: LLMConfig) -> AskSettings:
         return cls(
-            temperature=settings.float("llm.temperature"),
-            candidates=settings.int("llm.candidates"),
-            candidate_temperature=settings.float("llm.candidateTemperature"),
-            max_tokens=settings.int("llm.maxOutputTokens"),
-            time_budget_s=settings.float("llm.candidateBudgetSeconds"),
+            temperature=config.temperature,
+            candidates=config.candidates,
+            candidate_temperature=config.candidate_temperature,
+            max_tokens=config.max_output_tokens,
+            time_budget_s=config.candidate_budget_seconds,
         )
 
 
@@ -79,6 +83,7 @@ class Candidate:
     examples: tuple[str, ...] = ()
     seed: int | None = None
     repaired: bool = False
+    raw: str = ""  # the model's code as sent back (placeholders kept): what a cache stores
 
     @property
     def code(self) -> str:
@@ -275,7 +280,11 @@ async def _one_candidate(
                     dropped.append("a suggested rewrite changed nothing")
                     return None
                 return Candidate(
-                    rewrite, extract_examples(content, fn.name), seed, repaired=attempt == 1
+                    rewrite,
+                    extract_examples(content, fn.name),
+                    seed,
+                    repaired=attempt == 1,
+                    raw=clean_model_code(code),
                 )
         if attempt == 1 or not settings.repair:
             dropped.append(dropped_reason(reason))
@@ -489,4 +498,77 @@ async def repair_candidate(
         return None
     if rewrite is None:
         return None
-    return Candidate(rewrite, extract_examples(content, fn.name), settings.seed, repaired=True)
+    return Candidate(
+        rewrite,
+        extract_examples(content, fn.name),
+        settings.seed,
+        repaired=True,
+        raw=clean_model_code(code),
+    )
+
+
+# -- caching candidates ------------------------------------------------------------------------
+
+
+def candidates_key_parts(settings: AskSettings) -> tuple[str, ...]:
+    """What a cached set of candidates depends on besides the endpoint, model and prompt text."""
+    return (
+        f"n={settings.candidates}",
+        f"t={settings.temperature:g}/{settings.candidate_temperature:g}",
+        f"seed={settings.seed}",
+        f"max={settings.max_tokens}",
+    )
+
+
+def answered_to_json(found: AnsweredFinding) -> dict[str, Any]:
+    return {
+        "candidates": [
+            {"code": c.raw, "examples": list(c.examples), "seed": c.seed, "repaired": c.repaired}
+            for c in found.candidates
+            if c.raw
+        ],
+        "dropped": list(found.dropped),
+    }
+
+
+def answered_from_json(
+    data: Any,
+    *,
+    uri: str,
+    text: str,
+    fn: FunctionInfo,
+    item: ReplyFinding,
+    prompt: FunctionPrompt,
+) -> AnsweredFinding | None:
+    """Cached candidates, validated again against the current text (None: unusable entry)."""
+    if not isinstance(data, dict) or not isinstance(data.get("candidates"), list):
+        return None
+    out: list[Candidate] = []
+    for entry in data["candidates"]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("code"), str):
+            continue
+        try:
+            rewrite = _validate(uri, text, fn, entry["code"], dict(prompt.redaction.mapping))
+        except RewriteRejected:
+            continue
+        if rewrite is None:
+            continue
+        examples = entry.get("examples")
+        calls = tuple(
+            e
+            for e in (examples if isinstance(examples, list) else [])
+            if isinstance(e, str) and len(e) <= MAX_EXAMPLE_CHARS and _literal_arguments(e)
+        )[:MAX_EXAMPLE_CALLS]
+        seed = entry.get("seed")
+        out.append(
+            Candidate(
+                rewrite,
+                calls,
+                seed if isinstance(seed, int) else None,
+                bool(entry.get("repaired")),
+                entry["code"],
+            )
+        )
+    dropped = data.get("dropped")
+    reasons = tuple(d for d in (dropped if isinstance(dropped, list) else []) if isinstance(d, str))
+    return AnsweredFinding(item, tuple(out), reasons, prompt)

@@ -132,6 +132,12 @@ class LLMConfig:
     api_key_env: str = "OPENAI_API_KEY"
     timeout_seconds: float = 60.0
     max_concurrency: int = 2
+    # sampling and budget of the two-step flow (hone.llm.ask.AskSettings.from_config)
+    temperature: float = 0.0
+    candidates: int = 4
+    candidate_temperature: float = 0.7
+    max_output_tokens: int = 1200
+    candidate_budget_seconds: float = 180.0
 
     @property
     def configured(self) -> bool:
@@ -154,6 +160,11 @@ class LLMConfig:
             api_key_env=settings.str("llm.apiKeyEnv"),
             timeout_seconds=settings.float("llm.timeoutSeconds"),
             max_concurrency=settings.int("llm.maxConcurrency"),
+            temperature=settings.float("llm.temperature"),
+            candidates=settings.int("llm.candidates"),
+            candidate_temperature=settings.float("llm.candidateTemperature"),
+            max_output_tokens=settings.int("llm.maxOutputTokens"),
+            candidate_budget_seconds=settings.float("llm.candidateBudgetSeconds"),
         )
 
 
