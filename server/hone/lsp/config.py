@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
-from pygls.uris import to_fs_path
 
+from hone.core.paths import uri_to_path
 from hone.core.settings import (
     Settings,
     SettingsProblem,
@@ -45,16 +45,6 @@ GLOBAL_SCOPE = ""  # key of the client settings that apply outside every workspa
 CONFIGURATION_TIMEOUT_S = 5.0
 
 _StatKey = tuple[int, int]
-
-
-def uri_to_path(uri: str) -> Path | None:
-    if not uri.startswith("file:"):
-        return None
-    try:
-        path = to_fs_path(uri)
-    except Exception:  # a malformed URI is not a file we can read
-        return None
-    return Path(path) if path else None
 
 
 def _unwrap_section(value: Any) -> Any:

@@ -31,8 +31,9 @@ from pygls.lsp.server import LanguageServer
 
 from hone import __version__
 from hone.core.finding import Finding
+from hone.core.paths import uri_to_path
 from hone.core.settings import Settings
-from hone.lsp.config import ConfigManager, is_pyproject, uri_to_path
+from hone.lsp.config import ConfigManager, is_pyproject
 from hone.lsp.convert import FIX_ALL_KIND, ClientFeatures, to_diagnostics
 from hone.lsp.feature import CommandHandler, Feature
 from hone.lsp.features.code_actions import CodeActionsFeature

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
+from hone.core.codes import ENGINE_CODES as _NOT_IGNORABLE
+from hone.core.codes import IGNORE_COMMENT_RE as IGNORE_RE
 from hone.core.finding import Edit, Finding, Safety, Span
 from hone.core.settings import Settings
 from hone.core.text import Encoding, TextDocumentLines, line_content
@@ -41,10 +43,7 @@ if TYPE_CHECKING:
     from hone.lsp.server import HoneLanguageServer
     from hone.lsp.state import DocumentState
 
-# Same syntax as hone.analysis.engine's suppression comments (not imported: libcst is heavy).
-IGNORE_RE = re.compile(r"#\s*hone:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 _RULE_CODE = re.compile(r"HONE\d{3}")
-_NOT_IGNORABLE = {"HONE000", "HONE001", "HONE002", "HONE003"}  # engine notes, not rules
 ANALYSIS_WAIT_S = 2.0
 FIX_ALL_TITLE = "Fix all safe hone issues"
 

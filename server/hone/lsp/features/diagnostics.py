@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
 
+from hone.core.codes import INTERNAL_CODE
 from hone.core.finding import Category, Finding, Severity, Span
 from hone.core.settings import Settings
 from hone.lsp.feature import Feature
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SOURCE = "rules"
-INTERNAL_CODE = "HONE002"  # same id as hone.analysis.engine.INTERNAL_CODE (not imported: heavy)
 PYTHON_SUFFIXES = {".py", ".pyi", ".pyw"}
 
 

@@ -45,7 +45,7 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
 from hone.core.finding import Category, Finding, Severity, Span
-from hone.lsp.config import uri_to_path
+from hone.core.paths import uri_to_path
 from hone.lsp.feature import CommandHandler, Feature
 
 if TYPE_CHECKING:

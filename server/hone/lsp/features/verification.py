@@ -194,7 +194,7 @@ def _functions(doc: DocumentState) -> list[FunctionInfo] | None:
 def _folder_path(doc: DocumentState) -> str | None:
     if not doc.folder:
         return None
-    from hone.llm.analyzer import uri_to_path
+    from hone.core.paths import uri_to_path_text as uri_to_path
 
     return uri_to_path(doc.folder)
 
