@@ -314,7 +314,10 @@ async def run_hone(
 
     r = CaseResult(prep.case.name, "hone")
     ctx = build_module_context(ast.parse(prep.case.source))
-    hints = rule_hints(prep.case.source, [prep.fn]) if rules else {}
+    from hone.analysis.engine import analyse_text
+
+    found_by_rules = analyse_text(prep.case.source).findings if rules else ()
+    hints = rule_hints(found_by_rules, [prep.fn])
     settings = AskSettings(candidates=candidates)
     answer = await ask_function(
         provider,

@@ -114,7 +114,7 @@ def finding(
     }
 
 
-_QUALNAME_RE = re.compile(r"Review the function `([^`]+)`")
+_QUALNAME_RE = re.compile(r"(?:Review|Rewrite) the function `([^`]+)`")
 _BATCH_RE = re.compile(r"^## Function `([^`]+)`$", re.MULTILINE)
 
 
@@ -161,6 +161,12 @@ class RecordedRequest:
         """The function reviewed by a single-function request (None for a batch)."""
         m = _QUALNAME_RE.search(self.user_text)
         return m.group(1) if m else None
+
+    @property
+    def kind(self) -> str:
+        """ "findings" (the finding pass, one function or a batch) or "rewrite" (candidates)."""
+        first = self.messages[1]["content"] if len(self.messages) > 1 else ""
+        return "rewrite" if str(first).startswith("Rewrite the function") else "findings"
 
     @property
     def qualnames(self) -> list[str]:

@@ -393,7 +393,9 @@ def test_example_calls_are_literal_arguments_only() -> None:
 
 def test_hints_from_rules_and_measurements() -> None:
     fn = _fn()
-    hints = rule_hints(SOURCE, [fn])
+    from hone.analysis.engine import analyse_text
+
+    hints = rule_hints(analyse_text(SOURCE).findings, [fn])
     assert any(h.startswith("line 5:") for h in hints.get("dedupe", ())), hints
     assert measured_hints(fn, [(7, 0.71), (0, 0.2)]) == ("line 5 took 71 % of the run",)
 

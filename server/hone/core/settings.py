@@ -129,8 +129,8 @@ SPECS: tuple[SettingSpec, ...] = (
         "int",
         4,
         "Rewrite candidates asked per performance finding; all are verified and the fastest "
-        "verified one is offered (1: a single rewrite).",
-        minimum=1,
+        "verified one is offered (1: a single rewrite, 0: findings only, no rewrite requests).",
+        minimum=0,
         maximum=16,
     ),
     SettingSpec(

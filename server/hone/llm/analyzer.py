@@ -180,11 +180,13 @@ class LLMAnalyzer:
         progress: Callable[[int, int], None] | None = None,
         on_result: Callable[[], None] | None = None,
         profile: Mapping[str, tuple[float, str]] | None = None,
+        rule_findings: Sequence[Finding] = (),
     ) -> AnalysisReport:
         """Analyse the functions of ``text`` that need it; returns what happened.
 
         ``profile`` (qualname -> (share of the run's time, description)) comes from the last
         "run with timing": those functions are sent first, with the measurement in the prompt.
+        ``rule_findings`` (hone's rule diagnostics of this text) are given to the model as hints.
 
         ``force`` (the manual command) considers every function, not just changed ones (the
         disk cache still answers repeats; clear it for fresh answers).  ``on_result`` is called
@@ -229,6 +231,7 @@ class LLMAnalyzer:
             report,
             force=force,
             profile=profile,
+            rule_findings=rule_findings,
             on_result=on_result,
             on_start=started,
             progress=progress,
@@ -280,4 +283,6 @@ class LLMAnalyzer:
         doc = self._scheduler.docs.get(uri)
         if doc is None:
             return []
-        return findings_for(doc.results, doc.rewrites, uri, text, functions, version)
+        return findings_for(
+            doc.results, doc.rewrites, uri, text, functions, version, doc.candidates
+        )

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hone.core.finding import Category
+from hone.core.finding import Category, Finding
 from hone.core.functions import FunctionInfo
 from hone.llm.prompt import (
     FunctionPrompt,
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+FINDINGS_SEED = 17  # fixed: the same code gets the same findings where the endpoint honours it
 MAX_REWRITE_FINDINGS = 2  # performance findings per function that get candidates
 MAX_EXAMPLE_CALLS = 3
 MAX_EXAMPLE_CHARS = 300
@@ -55,7 +56,7 @@ class AskSettings:
     temperature: float = 0.0  # the finding pass (and the first candidate)
     candidates: int = 4  # rewrite candidates per performance finding (1 = no best-of-N)
     candidate_temperature: float = 0.7
-    seed: int = 17
+    seed: int = FINDINGS_SEED
     max_tokens: int = 1200  # per request
     time_budget_s: float = 180.0  # for all candidates of one finding
     repair: bool = True
@@ -119,13 +120,15 @@ class FunctionAnswer:
 # -- hints -------------------------------------------------------------------------------------
 
 
-def rule_hints(text: str, functions: Sequence[FunctionInfo]) -> dict[str, tuple[str, ...]]:
-    """hone's own rule findings per function, as lines numbered the way the model sees them."""
-    from hone.analysis.engine import analyse_text
+def rule_hints(
+    findings: Sequence[Finding], functions: Sequence[FunctionInfo]
+) -> dict[str, tuple[str, ...]]:
+    """hone's own performance findings per function, numbered the way the model sees lines.
 
-    analysis = analyse_text(text)
+    The caller passes the rule findings it already has (``llm`` does not run the rules itself).
+    """
     out: dict[str, list[str]] = {}
-    for f in analysis.findings:
+    for f in findings:
         if f.category is not Category.PERFORMANCE:
             continue
         line = f.span.start.line
@@ -269,9 +272,9 @@ async def _one_candidate(
         if code is None:
             reason = "the reply holds no ```python block with the function"
         else:
-            try:
-                rewrite = _validate(
-                    uri, text, fn, clean_model_code(code), dict(prompt.redaction.mapping)
+            try:  # libcst parsing: off the event loop
+                rewrite = await asyncio.to_thread(
+                    _validate, uri, text, fn, clean_model_code(code), dict(prompt.redaction.mapping)
                 )
             except RewriteRejected as exc:
                 reason = str(exc)
@@ -493,7 +496,9 @@ async def repair_candidate(
     if code is None:
         return None
     try:
-        rewrite = _validate(uri, text, fn, clean_model_code(code), dict(prompt.redaction.mapping))
+        rewrite = await asyncio.to_thread(  # libcst parsing: off the event loop
+            _validate, uri, text, fn, clean_model_code(code), dict(prompt.redaction.mapping)
+        )
     except RewriteRejected:
         return None
     if rewrite is None:

@@ -81,6 +81,27 @@ FINDINGS_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
+# Several functions in one request: each finding names its function.
+FINDINGS_BATCH_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "findings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "function": {"type": "string"},
+                    **FINDINGS_SCHEMA["properties"]["findings"]["items"]["properties"],
+                },
+                "required": ["function", "line", "category", "problem", "why"],
+                "additionalProperties": False,
+            },
+        }
+    },
+    "required": ["findings"],
+    "additionalProperties": False,
+}
+
 # "Nothing to report" written as a finding (small models do this instead of an empty list).
 _NO_PROBLEM_RE = re.compile(
     r"^\W*(there (are|is) )?no (significant |obvious |major |real |apparent )?"
