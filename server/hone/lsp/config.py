@@ -20,11 +20,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
 
 from hone.core.paths import uri_to_path
 from hone.core.settings import (
@@ -34,9 +35,6 @@ from hone.core.settings import (
     merge,
     read_pyproject_settings,
 )
-
-if TYPE_CHECKING:
-    from hone.lsp.server import HoneLanguageServer
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +59,15 @@ def _unwrap_section(value: Any) -> Any:
 class ConfigManager:
     """Holds the client's settings layers and resolves a document's effective settings."""
 
-    def __init__(self, server: HoneLanguageServer) -> None:
+    def __init__(
+        self,
+        server: LanguageServer,
+        asks_configuration: Callable[[], bool],
+        warn: Callable[[str], None],
+    ) -> None:
         self.server = server
+        self._asks_configuration = asks_configuration  # whether the client has the request
+        self._warn = warn
         self.init_options: Any = None
         # client settings per workspace-folder URI (GLOBAL_SCOPE for documents outside folders)
         self.client_settings: dict[str, Any] = {}
@@ -152,7 +157,7 @@ class ConfigManager:
                 continue
             self._shown.add(text)
             log.warning("%s", text)
-            self.server.show_message(text, lsp.MessageType.Warning)
+            self._warn(text)
 
     def forget_pyproject(self, path: Path | None = None) -> None:
         if path is None:
@@ -197,7 +202,7 @@ class ConfigManager:
                 return
 
     async def _fetch_once(self) -> None:
-        if not self.server.client.configuration:
+        if not self._asks_configuration():
             return
         scopes = [*self.folders(), GLOBAL_SCOPE]
         items = [lsp.ConfigurationItem(scope_uri=s or None, section=SECTION) for s in scopes]
