@@ -263,6 +263,8 @@ class LLMFeature(Feature):
         version, text = doc.version, doc.text
         current = doc.current_functions
         functions = list(current) if current is not None else None
+        # hone's own rule findings of this very text go to the model as hints
+        rules = doc.analysis.findings if current is not None and doc.analysis else ()
         if profile and functions is not None:
             # only the measured functions, asked again now that their cost is known
             functions = [f for f in functions if f.qualname in profile]
@@ -284,6 +286,7 @@ class LLMFeature(Feature):
                 progress=self._progress_updates(progress) if progress else None,
                 on_result=lambda: self._show(uri),
                 profile=profile,
+                rule_findings=rules,
             )
         finally:
             if progress is not None:
