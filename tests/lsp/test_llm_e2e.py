@@ -332,3 +332,21 @@ async def test_on_change_trigger_and_turning_it_off(
     diags = await client.wait_diagnostics(uri, lambda ds: not llm_diagnostics(ds))
     assert "HONE990" in {d.code for d in diags}
     await client.wait_until(lambda: statuses(client)[-1:] == ["off"], what="hone/status off")
+
+
+@pytest.mark.hone_clients("neovim")
+async def test_llm_check_command(client: HoneTestClient, workspace: Path) -> None:
+    with FakeOpenAI(reject_json_schema=True, models=["fake-model"]) as fake:
+        configure(workspace, fake)
+        fake.respond_with(Reply(content='{"ok": true}'))
+        uri = await client.open(workspace / "mod.py", SRC)
+        await client.diagnostics_of(uri)
+        result = _plain(
+            await client.workspace_execute_command_async(
+                lsp.ExecuteCommandParams(command="hone.llmCheck", arguments=[{"uri": uri}])
+            )
+        )
+    assert result["reachable"] is True
+    assert result["bestMode"] == "json_object+schema"
+    assert result["models"] == ["fake-model"]
+    assert next(m["mode"] for m in result["modes"] if m["ok"]) == "json_object+schema"
