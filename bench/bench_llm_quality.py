@@ -302,7 +302,10 @@ async def run_naive(prep: Prepared, provider: Provider, judge: Judge) -> CaseRes
     r.findings = int(r.on_target)
     code = first_function_block(answer, prep.fn.name)
     if code is not None:
-        await _judge_code(judge, prep, code, r)
+        from hone.llm.ask import isolate_function
+
+        # the same clean-up hone's flow gets (imports moved in, example calls dropped)
+        await _judge_code(judge, prep, isolate_function(code, prep.fn.name), r)
     return r
 
 

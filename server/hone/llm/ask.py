@@ -174,6 +174,52 @@ def extract_code(content: str, name: str) -> str | None:
     return code[: call.start()] if call else code
 
 
+def isolate_function(code: str, name: str) -> str:
+    """Only the function ``name`` out of a code block that also holds other things.
+
+    Small models wrap the function in a little script: imports above it, example calls or
+    prints below it (``CALL: f(...)`` lines even parse, as annotations).  Top-level imports move
+    into the function body (after its docstring), everything else is dropped.  Code that does
+    not parse, or has no such function, is returned unchanged (the validator says why).
+    """
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return code
+    defs = [
+        n
+        for n in tree.body
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
+    ]
+    if len(defs) != 1 or len(tree.body) == 1:
+        return code
+    fn = defs[0]
+    imports = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    lines = code.splitlines()
+    start = min([fn.lineno, *(d.lineno for d in fn.decorator_list)]) - 1
+    assert fn.end_lineno is not None
+    segment = lines[start : fn.end_lineno]
+    if imports:
+        first = fn.body[0]
+        docstring = (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)
+        )
+        anchor = fn.body[1] if docstring and len(fn.body) > 1 else first
+        if docstring and len(fn.body) == 1:
+            assert first.end_lineno is not None
+            at = first.end_lineno - start  # after the docstring, which is the whole body
+            indent = lines[first.lineno - 1][: first.col_offset]
+        else:
+            at = anchor.lineno - 1 - start
+            indent = lines[anchor.lineno - 1][: anchor.col_offset]
+        if anchor.lineno == fn.lineno or at <= 0:
+            return code  # a one-line ``def f(): ...``: leave it to the validator
+        segment[at:at] = [indent + ast.unparse(i) for i in imports]
+    return "\n".join(segment) + "\n"
+
+
 def _literal_arguments(source: str) -> bool:
     try:
         call = ast.parse(f"f({source})", mode="eval").body
@@ -274,7 +320,12 @@ async def _one_candidate(
         else:
             try:  # libcst parsing: off the event loop
                 rewrite = await asyncio.to_thread(
-                    _validate, uri, text, fn, clean_model_code(code), dict(prompt.redaction.mapping)
+                    _validate,
+                    uri,
+                    text,
+                    fn,
+                    isolate_function(clean_model_code(code), fn.name),
+                    dict(prompt.redaction.mapping),
                 )
             except RewriteRejected as exc:
                 reason = str(exc)
@@ -287,7 +338,7 @@ async def _one_candidate(
                     extract_examples(content, fn.name),
                     seed,
                     repaired=attempt == 1,
-                    raw=clean_model_code(code),
+                    raw=isolate_function(clean_model_code(code), fn.name),
                 )
         if attempt == 1 or not settings.repair:
             dropped.append(dropped_reason(reason))
@@ -495,9 +546,10 @@ async def repair_candidate(
     code = extract_code(content, fn.name)
     if code is None:
         return None
+    isolated = isolate_function(clean_model_code(code), fn.name)
     try:
         rewrite = await asyncio.to_thread(  # libcst parsing: off the event loop
-            _validate, uri, text, fn, clean_model_code(code), dict(prompt.redaction.mapping)
+            _validate, uri, text, fn, isolated, dict(prompt.redaction.mapping)
         )
     except RewriteRejected:
         return None
@@ -508,7 +560,7 @@ async def repair_candidate(
         extract_examples(content, fn.name),
         settings.seed,
         repaired=True,
-        raw=clean_model_code(code),
+        raw=isolated,
     )
 
 
