@@ -447,3 +447,30 @@ async def test_candidates_survive_a_cache_round_trip_and_are_validated_again(
         is None
     )
     await p.aclose()
+
+
+def test_a_function_wrapped_in_a_little_script_is_isolated() -> None:
+    from hone.llm.ask import isolate_function
+
+    script = (
+        "from collections import Counter\n"
+        "import os\n\n"
+        "def f(xs):\n"
+        '    """Doc."""\n'
+        "    return Counter(xs)\n\n"
+        "CALL: f([1, 2])\n"
+        "print(f([1]))\n"
+    )
+    assert isolate_function(script, "f") == (
+        'def f(xs):\n    """Doc."""\n    from collections import Counter\n    import os\n'
+        "    return Counter(xs)\n"
+    )
+    # nothing to do, or nothing safe to do: unchanged (the validator explains)
+    assert isolate_function("def f(x): return x\nf(1)\n", "f") == "def f(x): return x\n"
+    one_liner = "import os\ndef f(x): return x\n"  # nowhere to put the import
+    for code in ("def f(x):\n    return x\n", one_liner, "def f(:\n"):
+        assert isolate_function(code, "f") == code
+    assert (
+        isolate_function("def g(x):\n    return x\ng(1)\n", "f")
+        == "def g(x):\n    return x\ng(1)\n"
+    )
