@@ -257,8 +257,12 @@ class LLMAnalyzer:
         *,
         exclude: Sequence[str] = (),
         functions: Sequence[FunctionInfo] | None = None,
+        rule_findings: Sequence[Finding] = (),
     ) -> int:
         """Results the cache already has for this text (nothing is sent); returns how many.
+
+        ``rule_findings`` must be what :meth:`analyse` got for the same text (they are part of
+        the prompts, so of the cache keys).
 
         Used when a document is opened: reopening a file shows its earlier findings at once.
         """
@@ -270,7 +274,7 @@ class LLMAnalyzer:
                 return 0
             functions = parsed
         targets = top_level_functions(functions)
-        return await self._scheduler.restore(uri, version, text, targets, config)
+        return await self._scheduler.restore(uri, version, text, targets, config, rule_findings)
 
     # -- presentation ----------------------------------------------------------------------
     def findings(

@@ -255,6 +255,7 @@ class Scheduler:
         text: str,
         targets: Sequence[FunctionInfo],
         config: LLMConfig,
+        rule_findings: Sequence[Finding] = (),
     ) -> int:
         """Take what the cache already has for ``targets`` (nothing is sent); returns how many."""
         if self.cache is None:
@@ -268,7 +269,7 @@ class Scheduler:
         ]
         if not todo:
             return 0
-        built = await asyncio.to_thread(build_prompts, text, todo)
+        built = await asyncio.to_thread(build_prompts, text, todo, None, rule_findings)
         if built is None:
             return 0
         restored = 0

@@ -141,8 +141,19 @@ class LLMFeature(Feature):
         if not config.configured:
             return
         version, text = doc.version, doc.text
+        # the prompts carry the rule findings of this text as hints: wait for them, so the
+        # cache keys are the ones the analysis used
+        await self.session.wait_for_analysis(doc.uri, 2.0)
+        if self.session.get_document(doc.uri) is not doc or doc.version != version:
+            return
+        rules = doc.analysis.findings if doc.analysis_is_current and doc.analysis else ()
         restored = await self.analyzer.restore_from_cache(
-            doc.uri, version, text, config, exclude=doc.settings.list("llm.exclude")
+            doc.uri,
+            version,
+            text,
+            config,
+            exclude=doc.settings.list("llm.exclude"),
+            rule_findings=rules,
         )
         if restored:
             await self.session.wait_for_analysis(doc.uri)
