@@ -568,6 +568,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-rules", action="store_true", help="no rule findings as hints")
     ap.add_argument("--json", help="write per-case results and the summary here")
     ap.add_argument("--merge", nargs="+", help="print one table from earlier --json files")
+    ap.add_argument(
+        "--complete-only",
+        action="store_true",
+        help="with --merge: only cases every mode finished (a run stopped mid-case)",
+    )
+    ap.add_argument("--exclude", help="with --merge: leave these cases out (comma-separated)")
     ap.add_argument("--check-corpus", action="store_true")
     args = ap.parse_args(argv)
 
@@ -578,6 +584,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             data = json.loads(Path(path).read_text())
             model = data.get("model", model)
             results += [CaseResult(**r) for r in data["results"]]
+        skip = {c.strip() for c in (args.exclude or "").split(",") if c.strip()}
+        results = [r for r in results if r.case not in skip]
+        if args.complete_only:
+            modes = {r.mode for r in results}
+            done = {
+                c
+                for c in {r.case for r in results}
+                if {r.mode for r in results if r.case == c} == modes
+            }
+            results = [r for r in results if r.case in done]
         print_table(summarize(results), model)
         return 0
     cases = select_cases(args.cases, args.limit)
