@@ -60,8 +60,11 @@ def script(req: RecordedRequest) -> Reply:
     assert system == REWRITE_SYSTEM
     if len(req.messages) > 2:  # a repair after verification
         return Reply(content=_fenced(case.correct))
-    if req.param("temperature") == 0.0:
-        return Reply(content=_fenced(case.wrong or case.correct))  # rejected, then repaired
+    if req.param("temperature") == 0.0 and case is DEDUPE:
+        # dedupe's trap: rejected on the visible inputs, then repaired.  (normalize's trap
+        # passes the visible inputs and is as fast as the correct rewrite: which of the two
+        # would be offered is a matter of timing noise, so it is not scripted here.)
+        return Reply(content=_fenced(case.wrong or case.correct))
     return Reply(content=_fenced(case.correct) + f"\nCALL: {case.qualname}([2, 1, 2])")
 
 
