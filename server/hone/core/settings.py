@@ -201,6 +201,17 @@ SPECS: tuple[SettingSpec, ...] = (
         "a signal interrupts), or 'auto' (signal where available).",
         enum=("auto", "signal", "thread"),
     ),
+    # run-sandbox switches: user-level only (a workspace must not widen its own sandbox)
+    SettingSpec(
+        "run.network", "bool", True, "Let 'Run with timing' use the network (user-level setting)."
+    ),
+    SettingSpec(
+        "run.writeWorkspace",
+        "bool",
+        True,
+        "Let 'Run with timing' write in the workspace folder; off: only its private temp folder "
+        "(user-level setting).",
+    ),
 )
 
 SPEC_BY_KEY: dict[str, SettingSpec] = {s.key: s for s in SPECS}
