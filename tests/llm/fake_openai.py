@@ -48,6 +48,7 @@ class Reply:
     gate: threading.Event | None = None  # answer only once this is set
     truncate: bool = False  # promise the full length, send half, close the connection
     finish_reason: str = "stop"
+    choices: list[str] | None = None  # several choices (a request with ``n``); else ``content``
 
     @classmethod
     def findings(cls, findings: list[dict[str, Any]], **kw: Any) -> Reply:
@@ -56,6 +57,11 @@ class Reply:
     @classmethod
     def text(cls, content: str, **kw: Any) -> Reply:
         return cls(content=content, **kw)
+
+    @classmethod
+    def several(cls, contents: list[str], **kw: Any) -> Reply:
+        """One completion with several choices (as an endpoint that honours ``n`` answers)."""
+        return cls(content=contents[0], choices=list(contents), **kw)
 
     @classmethod
     def error(cls, status: int, message: str = "boom", **kw: Any) -> Reply:
@@ -108,7 +114,7 @@ def finding(
     }
 
 
-_QUALNAME_RE = re.compile(r"Review the function `([^`]+)`")
+_QUALNAME_RE = re.compile(r"(?:Review|Rewrite) the function `([^`]+)`")
 _BATCH_RE = re.compile(r"^## Function `([^`]+)`$", re.MULTILINE)
 
 
@@ -137,6 +143,10 @@ class RecordedRequest:
             str(m.get("content", "")) for m in self.messages if m.get("role") == "user"
         )
 
+    def param(self, name: str) -> Any:
+        """A top-level request parameter (``temperature``, ``seed``, ``n``, ``max_tokens``...)."""
+        return self.body.get(name) if isinstance(self.body, dict) else None
+
     @property
     def response_format(self) -> Any:
         return self.body.get("response_format") if isinstance(self.body, dict) else None
@@ -151,6 +161,12 @@ class RecordedRequest:
         """The function reviewed by a single-function request (None for a batch)."""
         m = _QUALNAME_RE.search(self.user_text)
         return m.group(1) if m else None
+
+    @property
+    def kind(self) -> str:
+        """ "findings" (the finding pass, one function or a batch) or "rewrite" (candidates)."""
+        first = self.messages[1]["content"] if len(self.messages) > 1 else ""
+        return "rewrite" if str(first).startswith("Rewrite the function") else "findings"
 
     @property
     def qualnames(self) -> list[str]:
@@ -169,6 +185,11 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        fake = self.server.fake
+        if self.path.rstrip("/") in ("/v1/models", "/models") and fake.models is not None:
+            body = {"object": "list", "data": [{"id": m, "object": "model"} for m in fake.models]}
+            self._send(200, json.dumps(body).encode(), {}, "application/json")
+            return
         self._send(404, b'{"error": {"message": "not found"}}', {}, "application/json")
 
     def do_POST(self) -> None:
@@ -261,6 +282,8 @@ class _Handler(BaseHTTPRequestHandler):
 def _completion(request: RecordedRequest, reply: Reply) -> dict[str, Any]:
     prompt_chars = sum(len(str(m.get("content", ""))) for m in request.messages)
     content = reply.content if reply.content is not None else '{"findings": []}'
+    contents = reply.choices if reply.choices else [content]
+    content = "".join(contents)
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
@@ -268,10 +291,11 @@ def _completion(request: RecordedRequest, reply: Reply) -> dict[str, Any]:
         "model": (request.body or {}).get("model", "fake"),
         "choices": [
             {
-                "index": 0,
-                "message": {"role": "assistant", "content": content},
+                "index": i,
+                "message": {"role": "assistant", "content": text},
                 "finish_reason": reply.finish_reason,
             }
+            for i, text in enumerate(contents)
         ],
         "usage": {
             "prompt_tokens": max(1, prompt_chars // 4),
@@ -297,7 +321,9 @@ class FakeOpenAI:
         reject_json_schema: bool = False,
         reject_response_format: bool = False,
         default: Reply | Callable[[RecordedRequest], Reply] | None = None,
+        models: list[str] | None = None,
     ) -> None:
+        self.models = models  # served at GET /v1/models (None: 404, like some local servers)
         self.reject_json_schema = reject_json_schema
         self.reject_response_format = reject_response_format
         self._default = default

@@ -7,8 +7,8 @@ import ast
 from hone.core.functions import index_functions
 from hone.core.text import split_lines
 from hone.llm.prompt import (
+    FINDINGS_SYSTEM,
     PROMPT_VERSION,
-    SYSTEM_PROMPT,
     build_module_context,
     build_prompt,
     top_level_functions,
@@ -94,7 +94,7 @@ def test_method_prompt_has_context_but_not_the_file() -> None:
         assert absent not in user
     # numbered function source with original indentation
     assert "  1|     def lookup(self, wanted):" in user
-    assert p.system == SYSTEM_PROMPT
+    assert p.system == FINDINGS_SYSTEM
     assert PROMPT_VERSION
 
 

@@ -393,3 +393,38 @@ async def test_credentials_in_the_base_url_are_not_shown() -> None:
         await p.complete("s", "u")
     assert "hunter2secret" not in info.value.message and "bob" not in info.value.message
     await p.aclose()
+
+
+async def test_sampling_is_sent_only_when_asked(fake: FakeOpenAI) -> None:
+    from hone.llm.provider import Sampling
+
+    p = _provider(fake)
+    await p.complete("s", "u")
+    assert all(fake.requests[0].param(k) is None for k in ("temperature", "seed", "n"))
+    await p.complete("s", "u", sampling=Sampling(temperature=0.0, seed=7, max_tokens=50))
+    req = fake.requests[1]
+    assert (req.param("temperature"), req.param("seed"), req.param("max_tokens")) == (0.0, 7, 50)
+    await p.aclose()
+
+
+async def test_the_given_schema_travels_in_llama_cpp_mode() -> None:
+    schema = {"type": "object", "properties": {"x": {"type": "integer"}}}
+    with FakeOpenAI(reject_json_schema=True) as fake:
+        p = _provider(fake)
+        await p.complete("s", "u", schema=schema)
+        assert fake.requests[0].response_format["json_schema"]["schema"] == schema
+        assert fake.requests[1].response_format == {"type": "json_object", "schema": schema}
+        await p.aclose()
+
+
+async def test_free_text_answers_with_several_choices(fake: FakeOpenAI) -> None:
+    from hone.llm.provider import Sampling
+
+    fake.queue(Reply.several(["one", "two"]), Reply(content="only"))
+    p = _provider(fake)
+    done = await p.complete_text("s", "u", sampling=Sampling(n=2))
+    assert done.contents == ("one", "two") and p.supports_n is True
+    assert fake.requests[0].response_format is None  # free text: no response_format
+    done = await p.complete_text("s", "u", sampling=Sampling(n=2))
+    assert done.contents == ("only",) and p.supports_n is False
+    await p.aclose()

@@ -124,3 +124,30 @@ def test_round_trip_through_cache_form() -> None:
     reply = validate_reply({"findings": [ITEM]})
     again = validate_reply(json.loads(json.dumps(reply.to_json())))
     assert again.findings == reply.findings
+
+
+def test_raw_control_characters_and_trailing_commas_are_read() -> None:
+    from hone.llm.schema import parse_reply_text
+
+    raw = '{"findings": [{"line": 3, "problem": "a\tb\nc", "why": "x",},]}'
+    reply = parse_reply_text(raw)
+    assert reply.findings[0].message == "a\tb\nc"
+    assert reply.findings[0].start_line == 3 and reply.findings[0].explanation == "x"
+
+
+def test_no_problem_items_are_not_findings() -> None:
+    from hone.llm.schema import says_no_problem, validate_reply
+
+    for text in (
+        "No issues found.",
+        "There are no performance problems.",
+        "The function is already efficient",
+        "This code looks fine",
+        "No changes needed",
+        "nothing to report",
+    ):
+        assert says_no_problem(text), text
+    for text in ("`x in list` is slow", "No set is used: membership is O(n)", "Fine-grained loop"):
+        assert not says_no_problem(text), text
+    reply = validate_reply({"findings": [{"line": 1, "problem": "No issues found."}]})
+    assert reply.findings == () and reply.problems

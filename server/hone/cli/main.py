@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "check": ("hone.cli.check", "Check files and folders for slow code."),
     "rules": ("hone.cli.rules", "List the rule catalog or explain one rule."),
     "run": ("hone.cli.run", "Run a file or function in a sandbox and show where the time went."),
+    "llm": ("hone.cli.llm", "Check an LLM endpoint (`hone llm check`)."),
 }
 
 

@@ -123,6 +123,47 @@ SPECS: tuple[SettingSpec, ...] = (
         'Offer LLM rewrites that could not be verified (titled "Unverified: ..."). A user-level '
         "choice: a workspace cannot turn it on.",
     ),
+    SettingSpec(
+        "llm.temperature",
+        "number",
+        0.0,
+        "Sampling temperature of the finding pass (0: the same answer for the same code).",
+        minimum=0,
+        maximum=2,
+    ),
+    SettingSpec(
+        "llm.candidates",
+        "int",
+        4,
+        "Rewrite candidates asked per performance finding; all are verified and the fastest "
+        "verified one is offered (1: a single rewrite, 0: findings only, no rewrite requests).",
+        minimum=0,
+        maximum=16,
+    ),
+    SettingSpec(
+        "llm.candidateTemperature",
+        "number",
+        0.7,
+        "Sampling temperature of the extra rewrite candidates (each with its own seed).",
+        minimum=0,
+        maximum=2,
+    ),
+    SettingSpec(
+        "llm.maxOutputTokens",
+        "int",
+        1200,
+        "Most tokens one LLM answer may use.",
+        minimum=64,
+        maximum=32000,
+    ),
+    SettingSpec(
+        "llm.candidateBudgetSeconds",
+        "number",
+        180.0,
+        "Time allowed for all rewrite candidates of one finding; what arrived by then is used.",
+        minimum=1,
+        maximum=3600,
+    ),
     # run with timing
     # verification of rewrites
     SettingSpec(

@@ -180,11 +180,13 @@ class LLMAnalyzer:
         progress: Callable[[int, int], None] | None = None,
         on_result: Callable[[], None] | None = None,
         profile: Mapping[str, tuple[float, str]] | None = None,
+        rule_findings: Sequence[Finding] = (),
     ) -> AnalysisReport:
         """Analyse the functions of ``text`` that need it; returns what happened.
 
         ``profile`` (qualname -> (share of the run's time, description)) comes from the last
         "run with timing": those functions are sent first, with the measurement in the prompt.
+        ``rule_findings`` (hone's rule diagnostics of this text) are given to the model as hints.
 
         ``force`` (the manual command) considers every function, not just changed ones (the
         disk cache still answers repeats; clear it for fresh answers).  ``on_result`` is called
@@ -229,6 +231,7 @@ class LLMAnalyzer:
             report,
             force=force,
             profile=profile,
+            rule_findings=rule_findings,
             on_result=on_result,
             on_start=started,
             progress=progress,
@@ -254,8 +257,12 @@ class LLMAnalyzer:
         *,
         exclude: Sequence[str] = (),
         functions: Sequence[FunctionInfo] | None = None,
+        rule_findings: Sequence[Finding] = (),
     ) -> int:
         """Results the cache already has for this text (nothing is sent); returns how many.
+
+        ``rule_findings`` must be what :meth:`analyse` got for the same text (they are part of
+        the prompts, so of the cache keys).
 
         Used when a document is opened: reopening a file shows its earlier findings at once.
         """
@@ -267,7 +274,7 @@ class LLMAnalyzer:
                 return 0
             functions = parsed
         targets = top_level_functions(functions)
-        return await self._scheduler.restore(uri, version, text, targets, config)
+        return await self._scheduler.restore(uri, version, text, targets, config, rule_findings)
 
     # -- presentation ----------------------------------------------------------------------
     def findings(
@@ -280,4 +287,6 @@ class LLMAnalyzer:
         doc = self._scheduler.docs.get(uri)
         if doc is None:
             return []
-        return findings_for(doc.results, doc.rewrites, uri, text, functions, version)
+        return findings_for(
+            doc.results, doc.rewrites, uri, text, functions, version, doc.candidates
+        )

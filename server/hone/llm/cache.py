@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from hone.core.paths import default_cache_dir
 from hone.core.store import DEFAULT_MAX_BYTES, DiskStore, store_key
@@ -57,6 +58,28 @@ class LLMCache(DiskStore):
         self, config: LLMConfig, text_sent: str, findings: Sequence[ReplyFinding]
     ) -> None:
         self.put(reply_key(config, text_sent), json.dumps(ParsedReply(tuple(findings)).to_json()))
+
+    # Rewrite candidates (hone.llm.ask), stored as the model's code and validated again when read.
+    def get_candidates(self, config: LLMConfig, text_sent: str, parts: Sequence[str]) -> Any:
+        raw = self.get(candidates_key(config, text_sent, parts))
+        if raw is None:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
+
+    def put_candidates(
+        self, config: LLMConfig, text_sent: str, parts: Sequence[str], data: Any
+    ) -> None:
+        self.put(candidates_key(config, text_sent, parts), json.dumps(data))
+
+
+def candidates_key(config: LLMConfig, text_sent: str, parts: Sequence[str]) -> str:
+    """Candidates depend on the sampling settings too (how many, temperatures, seed)."""
+    return store_key(
+        "llm-candidates", config.display_url, config.model, PROMPT_VERSION, *parts, text_sent
+    )
 
 
 def reply_key(config: LLMConfig, text_sent: str) -> str:

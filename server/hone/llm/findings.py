@@ -17,6 +17,7 @@ from typing import Any
 from hone.core.finding import Category, Finding, Fix, Safety, Span
 from hone.core.functions import FunctionInfo
 from hone.core.text import line_content, split_lines
+from hone.llm.ask import AnsweredFinding, dropped_reason
 from hone.llm.prompt import PROMPT_VERSION, top_level_functions
 from hone.llm.reply import FunctionResult, names_match
 from hone.llm.rewrite import Rewrite, RewriteRejected, validate_rewrite
@@ -46,8 +47,10 @@ def findings_for(
     text: str,
     functions: Sequence[FunctionInfo],
     version: int | None = None,
+    candidates: Mapping[tuple[str, str, int], AnsweredFinding] | None = None,
 ) -> list[Finding]:
-    """Findings for the functions of ``text`` whose exact text has a result."""
+    """Findings for the functions of ``text`` whose exact text has a result (and the rewrite
+    candidates that arrived for them)."""
     if not results:
         return []
     lines = split_lines(text)
@@ -63,7 +66,8 @@ def findings_for(
             rewrite, rejected = (None, None)
             if item.rewrite is not None:
                 rewrite, rejected = rewrite_for(memo, uri, version, text, fn, result, index, item)
-            out.append(build_finding(lines, fn, result, item, rewrite, rejected))
+            answered = (candidates or {}).get((fn.qualname, fn.content_hash, index))
+            out.append(build_finding(lines, fn, result, item, rewrite, rejected, answered))
     return out
 
 
@@ -95,8 +99,15 @@ def build_finding(
     item: ReplyFinding,
     rewrite: Rewrite | None,
     rejected: str | None,
+    answered: AnsweredFinding | None = None,
 ) -> Finding:
-    """One finding: the item's lines (relative to the function) placed in the document."""
+    """One finding: the item's lines (relative to the function) placed in the document.
+
+    Its rewrites: one the finding carried inline (large models sometimes add one), then the
+    best-of-N candidates asked for afterwards, all as suggestions; ``finding.fix`` is the first
+    and ``extra["candidates"]`` holds them all (verification offers the fastest verified one).
+    A model's own speed estimate is never shown: only a measured speedup is.
+    """
     n_lines = fn.end_line - fn.start_line + 1
     start, end = item.start_line, item.end_line
     adjusted = False
@@ -120,8 +131,18 @@ def build_finding(
     span = Span.of(first, len(first_text) - len(first_text.lstrip()), last, len(last_text))
 
     message = item.message
-    if item.estimated_speedup and item.estimated_speedup > 1:
-        message += f" (model estimates ~{item.estimated_speedup:g}x faster)"
+    rewrites: list[Rewrite] = [rewrite] if rewrite is not None else []
+    dropped: list[str] = [dropped_reason(rejected)] if rejected else []
+    examples: tuple[str, ...] = ()
+    if answered is not None:
+        known = {r.new_text for r in rewrites}
+        rewrites += [c.rewrite for c in answered.candidates if c.rewrite.new_text not in known]
+        dropped += answered.dropped
+        examples = answered.example_calls
+        # the candidates were validated against the text they were made for; the function
+        # may have moved since (lines added above it): follow it, as inline rewrites do
+        rewrites = [_moved(r, fn) for r in rewrites]
+    rewrite = rewrites[0] if rewrites else None
     diff = rewrite.diff() if rewrite is not None else None
     extra: dict[str, Any] = {
         "llm": {
@@ -130,18 +151,24 @@ def build_finding(
             "prompt_version": PROMPT_VERSION,
             "range_adjusted": adjusted,
         },
-        "estimated_speedup": item.estimated_speedup,
         "rewrite": rewrite,
         "rewrite_rejected": rejected,
+        "rewrites_dropped": tuple(dropped),
+        "candidates": tuple(Fix(REWRITE_TITLE, (r.edit(),), Safety.SUGGESTION) for r in rewrites),
+        "example_calls": examples,
+        "candidates_pending": item.category is Category.PERFORMANCE and answered is None,
         "diff": diff,
         "verification": None,  # filled in by rewrite verification
     }
-    fix = Fix(REWRITE_TITLE, (rewrite.edit(),), Safety.SUGGESTION) if rewrite is not None else None
+    fix = extra["candidates"][0] if rewrites else None
     explanation = item.explanation
     if diff is not None:
         # The diff travels with the explanation (shown as related information / hover).
         shown = f"Suggested rewrite (apply it with the code action):\n{diff}"
         explanation = f"{explanation}\n\n{shown}" if explanation else shown
+    if dropped:
+        why = "\n".join(f"- {d}" for d in dict.fromkeys(dropped))
+        explanation = f"{explanation}\n\n{why}" if explanation else why
     return Finding(
         code=CODES.get(item.category, "LLM400"),
         message=message,
@@ -154,6 +181,12 @@ def build_finding(
         function=fn.qualname,
         extra=extra,
     )
+
+
+def _moved(rewrite: Rewrite, fn: FunctionInfo) -> Rewrite:
+    if rewrite.span == fn.span or rewrite.original_text != fn.text:
+        return rewrite
+    return Rewrite(rewrite.uri, rewrite.version, fn.qualname, fn.text, rewrite.new_text, fn.span)
 
 
 def rewrite_for(

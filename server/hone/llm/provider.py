@@ -27,7 +27,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from hone.llm.redact import redact
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from hone.core.settings import Settings
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 NO_KEY_PLACEHOLDER = "hone-no-key"  # local endpoints need no key, but the client wants one
 
@@ -62,11 +63,19 @@ _ENDPOINT_FAILURES = frozenset(
 class ProviderError(Exception):
     """A request failed; ``message`` is safe to show the user (it never holds the key)."""
 
-    def __init__(self, kind: ErrorKind, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        content: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.retry_after = retry_after
+        self.content = content  # the unusable reply itself (BAD_REPLY), for one repair request
 
 
 class OutputMode(StrEnum):
@@ -85,10 +94,35 @@ _MODE_ORDER = (
 
 # Process-wide memory of what each endpoint accepts (survives settings changes / new providers).
 _ENDPOINT_MODES: dict[str, OutputMode] = {}
+# Whether an endpoint returns ``n`` choices when asked for several (llama.cpp returns one).
+_ENDPOINT_N: dict[str, bool] = {}
 
 
 def forget_endpoint_modes() -> None:
     _ENDPOINT_MODES.clear()
+    _ENDPOINT_N.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class Sampling:
+    """How to sample one request.  ``None`` leaves a parameter to the endpoint's default."""
+
+    temperature: float | None = None
+    seed: int | None = None
+    n: int = 1
+    max_tokens: int | None = None
+
+    def kwargs(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.temperature is not None:
+            out["temperature"] = self.temperature
+        if self.seed is not None:
+            out["seed"] = self.seed
+        if self.n > 1:
+            out["n"] = self.n
+        if self.max_tokens is not None:
+            out["max_tokens"] = self.max_tokens
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +132,12 @@ class LLMConfig:
     api_key_env: str = "OPENAI_API_KEY"
     timeout_seconds: float = 60.0
     max_concurrency: int = 2
+    # sampling and budget of the two-step flow (hone.llm.ask.AskSettings.from_config)
+    temperature: float = 0.0
+    candidates: int = 4
+    candidate_temperature: float = 0.7
+    max_output_tokens: int = 1200
+    candidate_budget_seconds: float = 180.0
 
     @property
     def configured(self) -> bool:
@@ -120,6 +160,11 @@ class LLMConfig:
             api_key_env=settings.str("llm.apiKeyEnv"),
             timeout_seconds=settings.float("llm.timeoutSeconds"),
             max_concurrency=settings.int("llm.maxConcurrency"),
+            temperature=settings.float("llm.temperature"),
+            candidates=settings.int("llm.candidates"),
+            candidate_temperature=settings.float("llm.candidateTemperature"),
+            max_output_tokens=settings.int("llm.maxOutputTokens"),
+            candidate_budget_seconds=settings.float("llm.candidateBudgetSeconds"),
         )
 
 
@@ -256,22 +301,35 @@ class Completion:
     completion_tokens: int
 
 
+@dataclass(frozen=True, slots=True)
+class TextCompletion:
+    """A free-text answer (one entry per choice returned; ``n`` asks for several)."""
+
+    contents: tuple[str, ...]
+    truncated: tuple[bool, ...]  # cut off at the token limit
+    prompt_tokens: int
+    completion_tokens: int
+
+
 def estimate_tokens(text: str) -> int:
     """~4 characters a token: good enough to compare strategies (the benchmark's unit)."""
     return max(1, math.ceil(len(text) / 4))
 
 
-def _response_format_kwargs(mode: OutputMode) -> dict[str, Any]:
+def _response_format_kwargs(
+    mode: OutputMode, schema: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    schema = REPLY_SCHEMA if schema is None else schema
     if mode is OutputMode.JSON_SCHEMA:
         return {
             "response_format": {
                 "type": "json_schema",
-                "json_schema": {"name": "hone_findings", "strict": True, "schema": REPLY_SCHEMA},
+                "json_schema": {"name": "hone_findings", "strict": True, "schema": schema},
             }
         }
     if mode is OutputMode.JSON_OBJECT_SCHEMA:
         # Not in the client's typed params: sent verbatim through extra_body.
-        return {"extra_body": {"response_format": {"type": "json_object", "schema": REPLY_SCHEMA}}}
+        return {"extra_body": {"response_format": {"type": "json_object", "schema": schema}}}
     if mode is OutputMode.JSON_OBJECT:
         return {"response_format": {"type": "json_object"}}
     return {}
@@ -385,12 +443,67 @@ class Provider:
         return nxt
 
     # -- the request -----------------------------------------------------------------------
-    async def complete(self, system: str, user: str) -> Completion:
+    @property
+    def supports_n(self) -> bool | None:
+        """Whether the endpoint honours ``n`` > 1 (None: not known yet)."""
+        return _ENDPOINT_N.get(self.config.endpoint)
+
+    async def complete(
+        self,
+        system: str,
+        user: str,
+        *,
+        sampling: Sampling | None = None,
+        schema: dict[str, Any] | None = None,
+        repair: bool = False,
+    ) -> Completion:
+        """One JSON answer, parsed and validated against the findings schema.
+
+        ``repair``: when the answer holds no usable JSON, ask once more in the same conversation
+        (the unusable answer as the assistant's turn, then a note naming only the parse error).
+        """
+        try:
+            return await self._guarded(
+                lambda: self._complete_with_retries(system, user, sampling, schema, None)
+            )
+        except ProviderError as exc:
+            if not repair or exc.kind is not ErrorKind.BAD_REPLY or exc.content is None:
+                raise
+            first, unusable = exc, exc.content
+        log.info("hone: asking the model once more for valid JSON (%s)", first.message)
+        followup = (
+            unusable,
+            "Your reply could not be read as JSON "
+            f"({first.message.removeprefix('unusable model reply: ')}). "
+            "Answer again with the JSON object only.",
+        )
+        return await self._guarded(
+            lambda: self._complete_with_retries(system, user, sampling, schema, followup)
+        )
+
+    async def complete_text(
+        self,
+        system: str,
+        user: str,
+        *,
+        sampling: Sampling | None = None,
+        followup: tuple[str, str] | None = None,
+    ) -> TextCompletion:
+        """Free text (code in a fenced block is easier for small models than code in JSON).
+
+        ``followup``: (the model's earlier answer, our note on it) continues the conversation
+        once, e.g. to repair a rewrite that did not parse.
+        """
+        return await self._guarded(
+            lambda: self._text_with_retries(system, user, sampling, followup)
+        )
+
+    async def _guarded(self, run: Callable[[], Awaitable[_T]]) -> _T:
         if not self.config.configured:
             raise ProviderError(ErrorKind.NOT_CONFIGURED, "no LLM endpoint configured")
         self._check_breaker(probe=False)  # fail fast without queueing
         try:
-            result = await self._complete_with_retries(system, user)
+            result = await run()
         except ProviderError as exc:
             self.stats.failures[exc.kind.value] = self.stats.failures.get(exc.kind.value, 0) + 1
             if exc.kind is ErrorKind.AUTH:
@@ -429,18 +542,47 @@ class Provider:
         if delay > 0:
             await self.sleep(delay)
 
-    async def _complete_with_retries(self, system: str, user: str) -> Completion:
+    async def _complete_with_retries(
+        self,
+        system: str,
+        user: str,
+        sampling: Sampling | None,
+        schema: dict[str, Any] | None,
+        followup: tuple[str, str] | None,
+    ) -> Completion:
+        def send(mode: OutputMode) -> Awaitable[Any]:
+            return self._send(system, user, mode, sampling, schema, followup)
+
+        result: Completion = await self._with_retries(send, json_mode=True)
+        return result
+
+    async def _text_with_retries(
+        self,
+        system: str,
+        user: str,
+        sampling: Sampling | None,
+        followup: tuple[str, str] | None,
+    ) -> TextCompletion:
+        def send(mode: OutputMode) -> Awaitable[Any]:
+            return self._send(system, user, OutputMode.PLAIN, sampling, None, followup, text=True)
+
+        result: TextCompletion = await self._with_retries(send, json_mode=False)
+        return result
+
+    async def _with_retries(
+        self, send: Callable[[OutputMode], Awaitable[Any]], *, json_mode: bool
+    ) -> Any:
         attempt = 0
         while True:
             await self._wait_for_pause()
-            mode = self.mode
+            mode = self.mode if json_mode else OutputMode.PLAIN
             try:
                 async with self._semaphore:
                     # Checked again here: requests queued behind the limit must not all go
                     # out to an endpoint that failed while they waited.
                     self._check_breaker(probe=True)
                     await self._wait_for_pause()
-                    return await self._send(system, user, mode)
+                    return await send(mode)
             except _FormatRejected:
                 if self._downgrade(mode) is None:
                     raise ProviderError(
@@ -468,7 +610,17 @@ class Provider:
         # one quick retry for a dropped connection or a 5xx; a timeout already cost its budget
         return exc.kind in (ErrorKind.UNREACHABLE, ErrorKind.SERVER) and attempt == 0
 
-    async def _send(self, system: str, user: str, mode: OutputMode) -> Completion:
+    async def _send(
+        self,
+        system: str,
+        user: str,
+        mode: OutputMode,
+        sampling: Sampling | None = None,
+        schema: dict[str, Any] | None = None,
+        followup: tuple[str, str] | None = None,
+        *,
+        text: bool = False,
+    ) -> Any:
         if self._client is None:
             # Importing openai takes ~0.5 s: never on the event loop, which serves typing.
             await asyncio.to_thread(_import_client_modules)
@@ -486,14 +638,21 @@ class Provider:
             len(system) + len(user),
         )
         try:
+            messages = [
+                {"role": "system", "content": system},
+                {"role": "user", "content": user},
+            ]
+            if followup is not None:
+                messages += [
+                    {"role": "assistant", "content": followup[0]},
+                    {"role": "user", "content": followup[1]},
+                ]
             async with asyncio.timeout(cfg.timeout_seconds):
                 response = await client.chat.completions.create(
                     model=cfg.model,
-                    messages=[
-                        {"role": "system", "content": system},
-                        {"role": "user", "content": user},
-                    ],
-                    **_response_format_kwargs(mode),
+                    messages=messages,
+                    **_response_format_kwargs(mode, schema),
+                    **(sampling.kwargs() if sampling is not None else {}),
                 )
         except TimeoutError:
             raise self._timeout_error() from None
@@ -530,7 +689,54 @@ class Provider:
             raise ProviderError(
                 ErrorKind.BAD_REPLY, f"the LLM client failed: {self.scrub(str(exc))[:200]}"
             ) from None
+        if text:
+            return self._text_completion(response, sampling, system, user)
         return self._completion(response, mode, system, user)
+
+    # -- endpoint check (``hone llm check``) ------------------------------------------------
+    async def probe(
+        self, mode: OutputMode, schema: dict[str, Any], sampling: Sampling
+    ) -> tuple[bool, str, float]:
+        """One tiny request in exactly ``mode``: (accepted, why not, seconds).  No fallback,
+        no retry, nothing remembered: the check reports what the endpoint does."""
+        started = time.perf_counter()
+        system = 'You answer with JSON only, e.g. {"ok": true}.'
+        try:
+            if mode is OutputMode.PLAIN:
+                await self._send(system, 'Reply {"ok": true}', mode, sampling, text=True)
+            else:
+                await self._send(system, 'Reply {"ok": true}', mode, sampling, schema)
+        except _FormatRejected:
+            return False, "rejected this response_format", time.perf_counter() - started
+        except ProviderError as exc:
+            if exc.kind is ErrorKind.BAD_REPLY:  # answered in this mode, just not our JSON
+                return True, "", time.perf_counter() - started
+            return False, exc.message, time.perf_counter() - started
+        return True, "", time.perf_counter() - started
+
+    async def probe_n(self, sampling: Sampling) -> bool | None:
+        """Whether a request with ``n`` = 2 gets two choices (None: the request failed)."""
+        try:
+            done = await self._send(
+                "Answer with one word.", "Say hi.", OutputMode.PLAIN, sampling, text=True
+            )
+        except (ProviderError, _FormatRejected):
+            return None
+        return len(done.contents) >= 2
+
+    async def list_models(self) -> list[str] | None:
+        """The endpoint's model ids (None when it has no usable /models)."""
+        if self._client is None:
+            await asyncio.to_thread(_import_client_modules)
+        import openai
+
+        client = self._get_client()
+        try:
+            async with asyncio.timeout(self.config.timeout_seconds):
+                page = await client.models.list()
+        except (TimeoutError, openai.OpenAIError, OSError, ValueError):
+            return None
+        return sorted(str(getattr(m, "id", "")) for m in getattr(page, "data", []) or [])
 
     def _timeout_error(self) -> ProviderError:
         return ProviderError(
@@ -594,21 +800,54 @@ class Provider:
                 ErrorKind.BAD_REPLY,
                 "the model refused" if refusal else "the model's reply was empty",
             )
+        usage = getattr(response, "usage", None)
         try:
             reply = parse_reply_text(content)
         except ReplyError as exc:
+            self._count_usage(usage, system + user, content)
             cut = " (cut off at the token limit)" if choice.finish_reason == "length" else ""
-            raise ProviderError(ErrorKind.BAD_REPLY, f"unusable model reply: {exc}{cut}") from None
-        usage = getattr(response, "usage", None)
-        prompt_tokens = getattr(usage, "prompt_tokens", None) or estimate_tokens(system + user)
-        completion_tokens = getattr(usage, "completion_tokens", None) or estimate_tokens(content)
+            raise ProviderError(
+                ErrorKind.BAD_REPLY, f"unusable model reply: {exc}{cut}", content=content
+            ) from None
+        prompt_tokens, completion_tokens = self._count_usage(usage, system + user, content)
         self.stats.succeeded += 1
-        self.stats.prompt_tokens += int(prompt_tokens)
-        self.stats.completion_tokens += int(completion_tokens)
         _ENDPOINT_MODES.setdefault(self.config.endpoint, mode)
         if reply.problems:
             log.info("hone: LLM reply adjusted: %s", "; ".join(reply.problems))
-        return Completion(reply, content, mode, int(prompt_tokens), int(completion_tokens))
+        return Completion(reply, content, mode, prompt_tokens, completion_tokens)
+
+    def _count_usage(self, usage: Any, prompt: str, content: str) -> tuple[int, int]:
+        prompt_tokens = int(getattr(usage, "prompt_tokens", None) or estimate_tokens(prompt))
+        completion_tokens = int(
+            getattr(usage, "completion_tokens", None) or estimate_tokens(content)
+        )
+        self.stats.prompt_tokens += prompt_tokens
+        self.stats.completion_tokens += completion_tokens
+        return prompt_tokens, completion_tokens
+
+    def _text_completion(
+        self, response: Any, sampling: Sampling | None, system: str, user: str
+    ) -> TextCompletion:
+        choices = list(getattr(response, "choices", None) or [])
+        contents: list[str] = []
+        truncated: list[bool] = []
+        for choice in choices:
+            message = getattr(choice, "message", None)
+            contents.append(getattr(message, "content", None) or "")
+            truncated.append(getattr(choice, "finish_reason", None) == "length")
+        if not any(c.strip() for c in contents):
+            raise ProviderError(ErrorKind.BAD_REPLY, "the model's reply was empty")
+        wanted = sampling.n if sampling is not None else 1
+        if wanted > 1:
+            # llama.cpp (and others) silently return one choice: remember, so callers fall
+            # back to one request per candidate.
+            _ENDPOINT_N[self.config.endpoint] = len(choices) >= wanted
+        usage = getattr(response, "usage", None)
+        prompt_tokens, completion_tokens = self._count_usage(
+            usage, system + user, "".join(contents)
+        )
+        self.stats.succeeded += 1
+        return TextCompletion(tuple(contents), tuple(truncated), prompt_tokens, completion_tokens)
 
 
 def _import_client_modules() -> None:

@@ -6,7 +6,9 @@ The seams, in the order a function goes through them:
    (its text is also the function's cache key, whether it is later sent alone or in a batch);
 2. :func:`build_request` -- the messages of one request: one function's own prompt, or a batch
    of several (instructions and imports paid once);
-3. :func:`send` -- the request to the endpoint; the provider validates the reply's JSON
+3. :func:`send` -- the finding pass's request to the endpoint (the rewrite candidates of its
+   performance findings are asked for afterwards: :mod:`hone.llm.ask`); the provider validates
+   the reply's JSON
    (:mod:`hone.llm.schema`), and :mod:`hone.llm.reply` splits it per function.
 
 Building is CPU work (parsing, redaction): callers run 1 and 2 off the event loop.
@@ -18,8 +20,10 @@ import ast
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from hone.core.finding import Finding
 from hone.core.functions import FunctionInfo, index_functions
 from hone.core.text import split_lines
+from hone.llm.ask import FINDINGS_SEED, rule_hints
 from hone.llm.prompt import (
     FunctionPrompt,
     ModuleContext,
@@ -27,7 +31,8 @@ from hone.llm.prompt import (
     build_module_context,
     build_prompt,
 )
-from hone.llm.provider import Completion, Provider, estimate_tokens
+from hone.llm.provider import Completion, Provider, Sampling, estimate_tokens
+from hone.llm.schema import FINDINGS_BATCH_SCHEMA, FINDINGS_SCHEMA
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +64,16 @@ def parse_and_index(text: str) -> list[FunctionInfo] | None:
 
 
 def build_prompts(
-    text: str, functions: Sequence[FunctionInfo], measured: Mapping[str, str] | None = None
+    text: str,
+    functions: Sequence[FunctionInfo],
+    measured: Mapping[str, str] | None = None,
+    rule_findings: Sequence[Finding] = (),
 ) -> tuple[ModuleContext, list[FunctionPrompt]] | None:
     """Each function's prompt, with the module context they share.
 
     ``measured`` (qualname -> what the last "run with timing" found) goes into the prompts of
-    the functions that took the time.
+    the functions that took the time; ``rule_findings`` (hone's own rule diagnostics of the
+    same text) become hints ("line 5: ... (HONE104)").
     """
     try:
         tree = ast.parse(text)
@@ -73,7 +82,8 @@ def build_prompts(
     context = build_module_context(tree)
     if measured:
         context.profile.update(measured)
-    return context, [build_prompt(fn, context) for fn in functions]
+    hints = rule_hints(rule_findings, functions)
+    return context, [build_prompt(fn, context, hints.get(fn.qualname, ())) for fn in functions]
 
 
 def build_request(
@@ -85,12 +95,25 @@ def build_request(
         return Request(
             tuple(functions), tuple(prompts), prompt.system, prompt.user, prompt.redaction.mapping
         )
-    batch = build_batch_prompt(functions, context)
+    batch = build_batch_prompt(functions, context, {p.qualname: p.hints for p in prompts})
     return Request(
         tuple(functions), tuple(prompts), batch.system, batch.user, batch.redaction.mapping
     )
 
 
 async def send(provider: Provider, request: Request) -> Completion:
-    """The endpoint's validated reply (raises :class:`~hone.llm.provider.ProviderError`)."""
-    return await provider.complete(request.system, request.user)
+    """The endpoint's validated reply (raises :class:`~hone.llm.provider.ProviderError`).
+
+    Deterministic sampling (``llm.temperature``, 0 by default, and a fixed seed): the same code
+    gets the same findings.  An unreadable JSON answer is asked for again once.
+    """
+    cfg = provider.config
+    return await provider.complete(
+        request.system,
+        request.user,
+        sampling=Sampling(
+            temperature=cfg.temperature, seed=FINDINGS_SEED, max_tokens=cfg.max_output_tokens
+        ),
+        schema=FINDINGS_BATCH_SCHEMA if request.batched else FINDINGS_SCHEMA,
+        repair=True,
+    )

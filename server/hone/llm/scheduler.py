@@ -25,10 +25,20 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from hone.core.finding import Category, Finding
 from hone.core.functions import FunctionInfo
+from hone.llm.ask import (
+    MAX_REWRITE_FINDINGS,
+    AnsweredFinding,
+    AskSettings,
+    answered_from_json,
+    answered_to_json,
+    ask_candidates,
+    candidates_key_parts,
+)
 from hone.llm.cache import LLMCache
 from hone.llm.findings import ResultKey, RewriteMemo, drop_rewrites
-from hone.llm.prompt import FunctionPrompt, ModuleContext
+from hone.llm.prompt import FunctionPrompt, ModuleContext, build_rewrite_prompt
 from hone.llm.provider import ErrorKind, LLMConfig, Provider, ProviderError
 from hone.llm.reply import FunctionResult, split_reply
 from hone.llm.request import build_prompts, build_request, send
@@ -62,6 +72,8 @@ class AnalysisReport:
 @dataclass
 class DocState:
     results: dict[ResultKey, FunctionResult] = field(default_factory=dict)
+    # (qualname, content hash, index of the item) -> the rewrite candidates of that finding
+    candidates: dict[tuple[str, str, int], AnsweredFinding] = field(default_factory=dict)
     inflight: dict[ResultKey, asyncio.Task[FunctionResult | None]] = field(default_factory=dict)
     rewrites: RewriteMemo = field(default_factory=dict)
     source: tuple[str, str] | None = None  # (endpoint, model) the results come from
@@ -104,6 +116,7 @@ class Scheduler:
                 task.cancel()
             doc.results.clear()
             doc.rewrites.clear()
+            doc.candidates.clear()
             doc.source = source
         return doc
 
@@ -134,6 +147,7 @@ class Scheduler:
         for doc in self.docs.values():
             doc.results.clear()
             doc.rewrites.clear()
+            doc.candidates.clear()
 
     async def aclose(self) -> None:
         tasks = [t for d in self.docs.values() for t in d.inflight.values()]
@@ -154,6 +168,7 @@ class Scheduler:
         *,
         force: bool = False,
         profile: Mapping[str, tuple[float, str]] | None = None,
+        rule_findings: Sequence[Finding] = (),
         on_result: Callable[[], None] | None = None,
         on_start: Callable[[int], None] | None = None,
         progress: Callable[[int, int], None] | None = None,
@@ -173,7 +188,8 @@ class Scheduler:
             if task is not None and not task.done():
                 report.joined += 1
                 pending.append(task)
-            elif not force and key in doc.results:
+            elif not force and key in doc.results and doc.results[key].error is None:
+                # (an unusable answer is not final: the next save asks again)
                 report.unchanged += 1
             else:
                 todo.append(fn)
@@ -182,7 +198,7 @@ class Scheduler:
                 todo.sort(key=lambda f: -profile[f.qualname][0] if f.qualname in profile else 0.0)
             measured = {q: d for q, (_, d) in (profile or {}).items()}
             # Parsing the module and building (redacting) prompts is CPU work: off the loop.
-            built = await asyncio.to_thread(build_prompts, text, todo, measured)
+            built = await asyncio.to_thread(build_prompts, text, todo, measured, rule_findings)
             if built is None:
                 return []
             context, prompts = built
@@ -194,7 +210,7 @@ class Scheduler:
                     report.joined += 1
                     pending.append(task)
                     continue
-                job = _Job(uri, version, text, fn, prompt, doc, batcher.expect())
+                job = _Job(uri, version, text, fn, prompt, doc, batcher.expect(), context)
                 task = asyncio.get_running_loop().create_task(
                     self._run_function(job, config, report, batcher, on_result),
                     name=f"hone-llm:{fn.qualname}",
@@ -239,6 +255,7 @@ class Scheduler:
         text: str,
         targets: Sequence[FunctionInfo],
         config: LLMConfig,
+        rule_findings: Sequence[Finding] = (),
     ) -> int:
         """Take what the cache already has for ``targets`` (nothing is sent); returns how many."""
         if self.cache is None:
@@ -252,7 +269,7 @@ class Scheduler:
         ]
         if not todo:
             return 0
-        built = await asyncio.to_thread(build_prompts, text, todo)
+        built = await asyncio.to_thread(build_prompts, text, todo, None, rule_findings)
         if built is None:
             return 0
         restored = 0
@@ -260,7 +277,9 @@ class Scheduler:
             key = (fn.qualname, fn.content_hash)
             result = await self._cached(prompt, config)
             if result is not None and key not in doc.results and doc.source == result.source:
-                await self._arrive(_Job(uri, version, text, fn, prompt, doc, 0), result)
+                job = _Job(uri, version, text, fn, prompt, doc, 0, built[0])
+                await self._arrive(job, result)
+                await self._candidates(job, config, result, None, send=False)
                 restored += 1
         return restored
 
@@ -310,12 +329,86 @@ class Scheduler:
                 # alone or in a batch: the next lookup finds it either way.
                 await asyncio.to_thread(self.cache.put_reply, config, prompt.text_sent, findings)
         await self._arrive(job, result)
-        if on_result is not None:
-            try:
-                on_result()
-            except Exception:
-                log.exception("hone: LLM result callback failed")
+        _notify(on_result)
+        # The findings are shown; now the rewrite candidates of its performance findings.
+        await self._candidates(job, config, result, on_result)
         return result
+
+    async def _candidates(
+        self,
+        job: _Job,
+        config: LLMConfig,
+        result: FunctionResult,
+        on_result: Callable[[], None] | None,
+        *,
+        send: bool = True,
+    ) -> None:
+        """Best-of-N rewrite candidates per performance finding (cached like replies).
+
+        ``send=False`` takes only what the cache has (reopening a file sends nothing).
+        """
+        wanted = [
+            (i, item)
+            for i, item in enumerate(result.items)
+            if item.category is Category.PERFORMANCE
+        ][:MAX_REWRITE_FINDINGS]
+        if not wanted or result.error is not None or config.candidates < 1:
+            return
+        provider = self.provider(config)
+        settings = AskSettings.from_config(config)
+        parts = candidates_key_parts(settings)
+        fn = job.fn
+        for index, item in wanted:
+            ckey = (fn.qualname, fn.content_hash, index)
+            if ckey in job.doc.candidates:
+                continue
+            prompt = await asyncio.to_thread(
+                build_rewrite_prompt,
+                fn,
+                job.context,
+                item.start_line,
+                item.message,
+                item.explanation,
+            )
+            found: AnsweredFinding | None = None
+            if self.cache is not None:
+                data = await asyncio.to_thread(
+                    self.cache.get_candidates, config, prompt.text_sent, parts
+                )
+                if data is not None:
+                    found = await asyncio.to_thread(
+                        answered_from_json,
+                        data,
+                        uri=job.uri,
+                        text=job.text,
+                        fn=fn,
+                        item=item,
+                        prompt=prompt,
+                    )
+            if found is None:
+                if not send:
+                    continue
+                try:
+                    found = await ask_candidates(
+                        provider, job.uri, job.text, fn, job.context, item, settings
+                    )
+                except ProviderError as exc:
+                    found = AnsweredFinding(
+                        item, (), (f"no rewrite could be asked for: {exc.message}",)
+                    )
+                else:
+                    if self.cache is not None and found.candidates:
+                        await asyncio.to_thread(
+                            self.cache.put_candidates,
+                            config,
+                            prompt.text_sent,
+                            parts,
+                            answered_to_json(found),
+                        )
+            if job.doc.results.get((fn.qualname, fn.content_hash)) is not result:
+                return  # a newer answer for this text arrived meanwhile
+            job.doc.candidates[ckey] = found
+            _notify(on_result)
 
     async def _arrive(self, job: _Job, result: FunctionResult) -> None:
         key = (job.fn.qualname, job.fn.content_hash)
@@ -339,6 +432,15 @@ class _Job:
     prompt: FunctionPrompt
     doc: DocState
     order: int  # position among the functions of its run: batches keep the document's order
+    context: ModuleContext  # the module's imports and signatures (rewrite prompts need them)
+
+
+def _notify(on_result: Callable[[], None] | None) -> None:
+    if on_result is not None:
+        try:
+            on_result()
+        except Exception:
+            log.exception("hone: LLM result callback failed")
 
 
 def _result(

@@ -58,6 +58,65 @@ REPLY_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
+# The finding pass of the two-step flow: four fields a small model can fill.
+FINDINGS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "findings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "line": {"type": "integer"},
+                    "category": {"type": "string", "enum": ["performance", "bug"]},
+                    "problem": {"type": "string"},
+                    "why": {"type": "string"},
+                },
+                "required": ["line", "category", "problem", "why"],
+                "additionalProperties": False,
+            },
+        }
+    },
+    "required": ["findings"],
+    "additionalProperties": False,
+}
+
+# Several functions in one request: each finding names its function.
+FINDINGS_BATCH_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "findings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "function": {"type": "string"},
+                    **FINDINGS_SCHEMA["properties"]["findings"]["items"]["properties"],
+                },
+                "required": ["function", "line", "category", "problem", "why"],
+                "additionalProperties": False,
+            },
+        }
+    },
+    "required": ["findings"],
+    "additionalProperties": False,
+}
+
+# "Nothing to report" written as a finding (small models do this instead of an empty list).
+_NO_PROBLEM_RE = re.compile(
+    r"^\W*(there (are|is) )?no (significant |obvious |major |real |apparent )?"
+    r"(performance )?(issues?|problems?|bugs?|bottlenecks?|findings?)\b"
+    r"|\b(is|are|looks|seems) (already )?(efficient|optimal|optimized|optimised|fine|good)\b"
+    r"|\bnothing (to report|slow|wrong)\b"
+    r"|\bno (changes?|improvements?|optimi[sz]ations?) (needed|required|necessary)\b",
+    re.IGNORECASE,
+)
+
+
+def says_no_problem(message: str) -> bool:
+    return bool(_NO_PROBLEM_RE.search(message))
+
+
 MAX_FINDINGS_PER_FUNCTION = 10
 MAX_MESSAGE_CHARS = 400
 MAX_EXPLANATION_CHARS = 4000
@@ -138,6 +197,7 @@ class ReplyError(ValueError):
 
 _FENCE_RE = re.compile(r"```[ \t]*(?:json|JSON|javascript|js)?[ \t]*\r?\n(.*?)```", re.DOTALL)
 _THINK_RE = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
+_TRAILING_COMMA_RE = re.compile(r",\s*([}\]])")
 
 
 def extract_json(content: str) -> Any:
@@ -151,11 +211,13 @@ def extract_json(content: str) -> Any:
         raise ReplyError("the reply is empty")
     candidates = [text, *(m.group(1).strip() for m in _FENCE_RE.finditer(text))]
     for candidate in candidates:
-        try:
-            return json.loads(candidate)
-        except ValueError:
-            pass
-    decoder = json.JSONDecoder()
+        for attempt in (candidate, _TRAILING_COMMA_RE.sub(r"\1", candidate)):
+            try:
+                # strict=False: raw newlines/tabs inside strings (code!) are common in replies
+                return json.loads(attempt, strict=False)
+            except ValueError:
+                pass
+    decoder = json.JSONDecoder(strict=False)
     # Prefer objects (our schema's root); fall back to a bare list of findings.
     for opener in ("{", "["):
         start = text.find(opener)
@@ -225,7 +287,7 @@ def validate_reply(data: Any) -> ParsedReply:
         items = _first(data, "findings", "issues", "results")
         if items is None:
             # A single finding object at the root is common with small models.
-            items = [data] if "message" in data else []
+            items = [data] if ("message" in data or "problem" in data) else []
             if not items and data:
                 problems.append("reply has no 'findings' list")
     else:
@@ -240,13 +302,19 @@ def validate_reply(data: Any) -> ParsedReply:
         if not isinstance(item, dict):
             problems.append(f"finding {index}: not an object")
             continue
-        message = _as_text(_first(item, "message", "title", "summary"), MAX_MESSAGE_CHARS)
+        message = _as_text(
+            _first(item, "message", "problem", "title", "summary", "issue", "description"),
+            MAX_MESSAGE_CHARS,
+        )
         if message is None:
             problems.append(f"finding {index}: no message")
             continue
+        if says_no_problem(message) and not _as_text(_first(item, "rewrite", "code"), 10):
+            problems.append(f"finding {index}: says there is no problem; not a finding")
+            continue
         sev_word = str(_first(item, "severity", "level") or "").strip().lower()
         severity = _SEVERITY_WORDS.get(sev_word, Severity.WARNING)
-        if sev_word not in _SEVERITY_WORDS:
+        if sev_word and sev_word not in _SEVERITY_WORDS:
             problems.append(f"finding {index}: unknown severity {sev_word!r}, using warning")
         cat_word = str(_first(item, "category", "kind", "type") or "").strip().lower()
         category = _CATEGORY_WORDS.get(cat_word, Category.MAINTAINABILITY)
@@ -271,7 +339,8 @@ def validate_reply(data: Any) -> ParsedReply:
                 category=category,
                 message=message,
                 explanation=_as_text(
-                    _first(item, "explanation", "details", "rationale"), MAX_EXPLANATION_CHARS
+                    _first(item, "explanation", "why", "details", "rationale", "reason"),
+                    MAX_EXPLANATION_CHARS,
                 ),
                 rewrite=rewrite,
                 estimated_speedup=_as_speedup(

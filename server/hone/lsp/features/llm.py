@@ -42,6 +42,7 @@ SOURCE_KEY = "llm"
 STATUS_METHOD = "hone/status"
 ANALYSE_COMMAND = "hone.analyseFileWithLLM"
 CLEAR_CACHE_COMMAND = "hone.clearLLMCache"
+CHECK_COMMAND = "hone.llmCheck"
 ON_CHANGE_DELAY_S = 1.5  # llm.trigger = onChange: quiet time after the last edit
 # After a save, LLM work (parsing the module, building prompts) starts only once the user has
 # not typed for this long: it costs CPU that rule diagnostics of the next keystrokes would share.
@@ -145,8 +146,19 @@ class LLMFeature(Feature):
         if not config.configured:
             return
         version, text = doc.version, doc.text
+        # the prompts carry the rule findings of this text as hints: wait for them, so the
+        # cache keys are the ones the analysis used
+        await self.session.wait_for_analysis(doc.uri, 2.0)
+        if self.session.get_document(doc.uri) is not doc or doc.version != version:
+            return
+        rules = doc.analysis.findings if doc.analysis_is_current and doc.analysis else ()
         restored = await self.analyzer.restore_from_cache(
-            doc.uri, version, text, config, exclude=doc.settings.list("llm.exclude")
+            doc.uri,
+            version,
+            text,
+            config,
+            exclude=doc.settings.list("llm.exclude"),
+            rule_findings=rules,
         )
         if restored:
             await self.session.wait_for_analysis(doc.uri)
@@ -268,6 +280,8 @@ class LLMFeature(Feature):
         version, text = doc.version, doc.text
         current = doc.current_functions
         functions = list(current) if current is not None else None
+        # hone's own rule findings of this very text go to the model as hints
+        rules = doc.analysis.findings if current is not None and doc.analysis else ()
         if profile and functions is not None:
             # only the measured functions, asked again now that their cost is known
             functions = [f for f in functions if f.qualname in profile]
@@ -289,6 +303,7 @@ class LLMFeature(Feature):
                 progress=self._progress_updates(progress) if progress else None,
                 on_result=lambda: self._show(uri),
                 profile=profile,
+                rule_findings=rules,
             )
         finally:
             if progress is not None:
@@ -335,7 +350,11 @@ class LLMFeature(Feature):
 
     # -- commands ---------------------------------------------------------------------------
     def commands(self) -> Mapping[str, CommandHandler]:
-        return {ANALYSE_COMMAND: self._analyse_command, CLEAR_CACHE_COMMAND: self._clear_command}
+        return {
+            ANALYSE_COMMAND: self._analyse_command,
+            CLEAR_CACHE_COMMAND: self._clear_command,
+            CHECK_COMMAND: self._check_command,
+        }
 
     def _documents_from_args(self, args: Sequence[Any]) -> list[DocumentState]:
         uris: list[str] = []
@@ -390,6 +409,35 @@ class LLMFeature(Feature):
                     lsp.MessageType.Info,
                 )
         return summary
+
+    async def _check_command(self, args: Sequence[Any]) -> dict[str, Any]:
+        """``hone.llmCheck [{"uri": ...}]``: the endpoint the document's settings name -- is it
+        reachable, which structured output works, how fast (``hone llm check`` in the editor)."""
+        from dataclasses import asdict
+
+        from hone.llm.check import check_endpoint
+
+        docs = self._documents_from_args(args)
+        if docs:
+            config = self._config(docs[0])
+        else:
+            from hone.core.settings import Settings
+            from hone.llm.provider import LLMConfig
+
+            config = LLMConfig.from_settings(Settings())
+        report = await check_endpoint(config)
+        text = "\n".join(report.lines())
+        self.session.log(f"hone: LLM endpoint check\n{text}", lsp.MessageType.Info)
+        ok = report.reachable and report.best_mode is not None
+        summary = f"hone: {config.display_url or 'no LLM endpoint configured'}: " + (
+            f"reachable, {report.best_mode}, {report.latency_s or 0:.1f} s per tiny request"
+            if ok
+            else f"not usable ({report.error or 'no structured-output mode works'})"
+        )
+        self.session.show_message(summary, lsp.MessageType.Info if ok else lsp.MessageType.Warning)
+        data = asdict(report)
+        data["bestMode"] = report.best_mode
+        return data
 
     async def _clear_command(self, args: Sequence[Any]) -> dict[str, Any]:
         removed = await asyncio.to_thread(self.analyzer.clear_cache)
