@@ -92,22 +92,28 @@ async def test_pyproject_change_reanalyses(client: HoneTestClient, workspace: Pa
 async def test_invalid_settings_warn_once_and_use_defaults(
     client: HoneTestClient, workspace: Path
 ) -> None:
-    pyproject(workspace, 'llm.trigger = "sometimes"')
+    pyproject(workspace, 'run.sampler = "sometimes"\nrun.python = "tools/py"')
     a = await client.open(workspace / "a.py", "y = x == None\n")
     b = await client.open(workspace / "b.py", "z = w == None\n")
     assert codes(await client.diagnostics_of(a)) == ["HONE990"]  # defaults: all rules
     assert codes(await client.diagnostics_of(b)) == ["HONE990"]
-    expected = ["diagnostics.debounceMs", "rules.select", "noSuchSetting", "llm.trigger"]
+    invalid = ["diagnostics.debounceMs", "rules.select", "run.sampler"]
+    expected = [*invalid, "noSuchSetting", "run.python"]
     await client.wait_until(
         lambda: all(client.messages_matching(f"'{key}'") for key in expected), what="warnings"
     )
     for key in expected:
         [message] = client.messages_matching(f"'{key}'")  # exactly once, for two documents
-        assert "using the default" in message
+        assert ("using the default" in message) == (key in invalid), message
     warnings = [m for m in client.messages if m.type == lsp.MessageType.Warning]
     assert len(warnings) == len(expected)
-    assert "must be at least 0" in client.messages_matching("debounceMs")[0]
-    assert "pyproject.toml" in client.messages_matching("llm.trigger")[0]
+    assert "must be at least 0, got -5; using the default (25)" in (
+        client.messages_matching("debounceMs")[0]
+    )
+    assert "pyproject.toml" in client.messages_matching("run.sampler")[0]
+    [refused] = client.messages_matching("'run.python'")
+    assert "pyproject.toml" in refused and "may not set" in refused and "ignored" in refused
+    assert "unknown setting; ignored" in client.messages_matching("noSuchSetting")[0]
 
 
 @pytest.mark.hone_session(
