@@ -18,6 +18,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "check": ("hone.cli.check", "Check files and folders for slow code."),
     "rules": ("hone.cli.rules", "List the rule catalog or explain one rule."),
     "run": ("hone.cli.run", "Run a file or function in a sandbox and show where the time went."),
+    "trust": ("hone.cli.trust", "Trust a folder: let hone run its code (or --list them)."),
+    "untrust": ("hone.cli.trust", "Stop trusting a folder."),
 }
 
 
