@@ -56,7 +56,7 @@ _GROUP_PATTERNS: tuple[re.Pattern[str], ...] = (
     # keyword arguments, which follow "(" or ", ")
     re.compile(
         r"(?i)(?<![,(]\s)(?<![,(\w.])(?:password|passwd|pwd|pass|secret|api_?key|token)"
-        r"=([^\s;'\",)]{3,})"
+        r"=([^\s'\"]{3,})"  # to the next blank: over-redacting "x;Other=y;" is harmless
     ),
     # Private key material that sits on one line (a string with \n escapes)
     re.compile(r"-----BEGIN[A-Z ]*PRIVATE KEY-----(.+?)-----END[A-Z ]*PRIVATE KEY-----"),
