@@ -314,7 +314,8 @@ def _camel(part: str) -> str:
 def flatten(layer: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested/dotted, camel/snake keys -> ``{"llm.baseUrl": value}``.
 
-    A nested mapping is descended only when it is not itself the value of a dict-typed setting.
+    A nested mapping is descended only when its key is not a setting (a table given for a
+    setting is that setting's value, to be validated).
     """
     out: dict[str, Any] = {}
     for raw_key, value in layer.items():
@@ -322,7 +323,7 @@ def flatten(layer: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
             continue
         key = prefix + ".".join(_camel(p) for p in raw_key.split("."))
         spec = SPEC_BY_KEY.get(key)
-        if isinstance(value, Mapping) and (spec is None or spec.kind != "dict[str,str]"):
+        if isinstance(value, Mapping) and spec is None:
             out.update(flatten(value, key + "."))
         else:
             out[key] = value
