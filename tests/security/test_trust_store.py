@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hone.cli.main import main
-from hone.core.trust import TrustStore, TrustStoreError, decide, default_store_path
+from hone.core.trust import TrustStore, decide, default_store_path
 from hone.runner.interpreter import choose_interpreter
 
 
@@ -40,9 +40,7 @@ def test_trust_is_recorded_privately_in_the_user_data_dir(data_home: Path, proje
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
     assert stat.S_IMODE(store.path.parent.stat().st_mode) == 0o700
     data = json.loads(store.path.read_text())
-    assert data["folders"] == [
-        {"path": str(project), "realpath": os.path.realpath(project), "venv_python": ""}
-    ]
+    assert data["folders"] == [{"path": str(project), "realpath": os.path.realpath(project)}]
     assert [e.path for e in store.untrust(project)] == [str(project)]
     assert not store.is_trusted(project)
 
@@ -103,8 +101,6 @@ def test_the_venv_is_used_only_once_confirmed_and_while_unchanged(
 ) -> None:
     python = _venv(project)
     store = TrustStore()
-    with pytest.raises(TrustStoreError):
-        store.confirm_venv(project, python)  # trust first
     # not confirmed: "" means the .venv is not even looked at
     assert choose_interpreter(project, confirmed_venv="").path == sys.executable
     store.trust(project)

@@ -47,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"no trusted folders ({store.path})")
         for entry in entries:
             extra = f" (real path {entry.realpath})" if entry.realpath != entry.path else ""
-            venv = f"; runs use {entry.venv_python}" if entry.venv_python else ""
+            python = store.confirmed_venv(entry.realpath)
+            venv = f"; runs use {python}" if python else ""
             print(f"{entry.path}{extra}{venv}")
         return 0
     try:
@@ -57,12 +58,12 @@ def run(args: argparse.Namespace) -> int:
         if args.venv:
             from hone.runner.interpreter import venv_python
 
-            python = venv_python(Path(entry.path) / ".venv")
-            if python is None:
+            found = venv_python(Path(entry.path) / ".venv")
+            if found is None:
                 print(f"hone: no .venv interpreter in {entry.path}", file=sys.stderr)
                 return 2
-            store.confirm_venv(entry.path, python)
-            print(f"runs use {real(python)}")
+            store.confirm_venv(entry.path, found)
+            print(f"runs use {real(found)}")
     except TrustStoreError as exc:
         print(f"hone: {exc}", file=sys.stderr)
         return 2

@@ -27,7 +27,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,12 @@ def _is_within(child: Path, parent: Path) -> bool:
 class TrustEntry:
     path: str  # as the user gave it (absolute)
     realpath: str
-    venv_python: str = ""  # real path of the .venv interpreter the user confirmed for runs
+
+
+@dataclass(frozen=True, slots=True)
+class VenvChoice:
+    folder: str  # real path of the folder
+    python: str  # real path of its .venv interpreter the user confirmed for runs
 
 
 class TrustStoreError(Exception):
@@ -72,50 +77,64 @@ class TrustStore:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_store_path()
+        self._cache: tuple[tuple[int, int, int], dict[str, Any]] | None = None
 
     # -- reading ---------------------------------------------------------------------------
-    def entries(self) -> list[TrustEntry]:
+    def _load(self) -> dict[str, Any]:
+        """The file's content, re-read only when it changed (checked on every question)."""
         try:
             fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         except FileNotFoundError:
-            return []
+            return {}
         except OSError as exc:
             log.warning(
                 "hone: cannot read the trust store %s: %s; trusting nothing", self.path, exc
             )
-            return []
-        with os.fdopen(fd, encoding="utf-8") as f:
+            return {}
+        with os.fdopen(fd, "rb") as f:
             st = os.fstat(f.fileno())
-            # Someone else's (or a world-writable) file could grant trust: ignore it.
+            # Someone else's (or a group/world-writable) file could grant trust: ignore it.
             if hasattr(os, "getuid") and (
                 st.st_uid != os.getuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
             ):
                 log.warning(
                     "hone: the trust store %s is not private to you; trusting nothing", self.path
                 )
-                return []
+                return {}
+            key = (st.st_ino, st.st_mtime_ns, st.st_size)
+            if self._cache is not None and self._cache[0] == key:
+                return self._cache[1]
             try:
-                data: Any = json.load(f)
+                data: Any = json.loads(f.read().decode("utf-8"))
             except (ValueError, UnicodeDecodeError) as exc:
                 log.warning(
                     "hone: the trust store %s is damaged (%s); trusting nothing", self.path, exc
                 )
-                return []
-        out: list[TrustEntry] = []
-        for item in data.get("folders", []) if isinstance(data, dict) else []:
+                data = {}
+        table: dict[str, Any] = data if isinstance(data, dict) else {}
+        self._cache = (key, table)
+        return table
+
+    @staticmethod
+    def _pairs(data: dict[str, Any], name: str, a: str, b: str) -> list[tuple[str, str]]:
+        out = []
+        for item in data.get(name, []) if isinstance(data.get(name), list) else []:
             if (
                 isinstance(item, dict)
-                and isinstance(item.get("path"), str)
-                and isinstance(item.get("realpath"), str)
-                and os.path.isabs(item["realpath"])
+                and isinstance(item.get(a), str)
+                and isinstance(item.get(b), str)
+                and os.path.isabs(item[b])
             ):
-                venv = item.get("venv_python", "")
-                out.append(
-                    TrustEntry(
-                        item["path"], item["realpath"], venv if isinstance(venv, str) else ""
-                    )
-                )
+                out.append((item[a], item[b]))
         return out
+
+    def entries(self) -> list[TrustEntry]:
+        return [
+            TrustEntry(p, r) for p, r in self._pairs(self._load(), "folders", "path", "realpath")
+        ]
+
+    def venvs(self) -> list[VenvChoice]:
+        return [VenvChoice(f, p) for f, p in self._pairs(self._load(), "venvs", "folder", "python")]
 
     def entry_for(self, folder: str | os.PathLike[str]) -> TrustEntry | None:
         """The innermost trusted entry covering ``folder``, or None."""
@@ -134,10 +153,7 @@ class TrustStore:
     def confirmed_venv(self, folder: str | os.PathLike[str]) -> str:
         """The real path of the ``.venv`` interpreter confirmed for exactly this folder ("")."""
         target = str(real(folder))
-        for entry in self.entries():
-            if entry.realpath == target and entry.venv_python:
-                return entry.venv_python
-        return ""
+        return next((v.python for v in self.venvs() if v.folder == target), "")
 
     # -- writing ---------------------------------------------------------------------------
     def trust(self, folder: str | os.PathLike[str]) -> TrustEntry:
@@ -146,36 +162,37 @@ class TrustStore:
             raise TrustStoreError(f"not a folder: {path}")
         entry = TrustEntry(str(path), str(real(path)))
         entries = [e for e in self.entries() if e.realpath != entry.realpath]
-        self._write([*entries, entry])
+        self._write([*entries, entry], self.venvs())
         return entry
 
     def untrust(self, folder: str | os.PathLike[str]) -> list[TrustEntry]:
-        """Forget the entries for ``folder`` (by path or real path); returns the removed ones."""
+        """Forget the entries for ``folder`` (by path or real path) and its .venv choice."""
         given = os.path.abspath(os.path.expanduser(os.fspath(folder)))
         target = str(real(folder))
         entries = self.entries()
         removed = [e for e in entries if e.realpath == target or e.path == given]
         if removed:
-            self._write([e for e in entries if e not in removed])
+            gone = {e.realpath for e in removed}
+            venvs = [v for v in self.venvs() if v.folder not in gone]
+            self._write([e for e in entries if e not in removed], venvs)
         return removed
 
     def confirm_venv(self, folder: str | os.PathLike[str], python: str | os.PathLike[str]) -> None:
         """Record that the user chose ``python`` (the folder's .venv) for runs in ``folder``.
 
-        Only for a folder trusted by this store: confirming a .venv is a second, narrower act
-        of trust that presupposes the first.
+        The caller makes sure the folder is trusted (by this store or by the editor): choosing
+        a .venv is a second, narrower act of trust that presupposes the first.
         """
-        target = str(real(folder))
-        entries = self.entries()
-        for i, entry in enumerate(entries):
-            if entry.realpath == target:
-                entries[i] = replace(entry, venv_python=str(real(python)))
-                self._write(entries)
-                return
-        raise TrustStoreError(f"{folder} is not a trusted folder: `hone trust {folder}` first")
+        choice = VenvChoice(str(real(folder)), str(real(python)))
+        venvs = [v for v in self.venvs() if v.folder != choice.folder]
+        self._write(self.entries(), [*venvs, choice])
 
-    def _write(self, entries: Iterable[TrustEntry]) -> None:
-        data = {"version": _VERSION, "folders": [asdict(e) for e in entries]}
+    def _write(self, entries: Iterable[TrustEntry], venvs: Iterable[VenvChoice]) -> None:
+        data = {
+            "version": _VERSION,
+            "folders": [asdict(e) for e in entries],
+            "venvs": [asdict(v) for v in venvs],
+        }
         folder = self.path.parent
         try:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -192,6 +209,7 @@ class TrustStore:
                 raise
         except OSError as exc:
             raise TrustStoreError(f"cannot write the trust store {self.path}: {exc}") from exc
+        self._cache = None
 
 
 @dataclass(frozen=True, slots=True)
