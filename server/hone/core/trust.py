@@ -254,3 +254,46 @@ def decide(
     if entry is not None:
         return TrustDecision(True, f"trusted with `hone trust` ({entry.path})")
     return TrustDecision(False, "this folder is not trusted")
+
+
+def not_trusted_message(action: str, decision: TrustDecision) -> str:
+    """Why ``action`` ("Run with timing", ...) does not happen, and how to allow it."""
+    return (
+        f"hone: {action} runs this folder's code, and {decision.reason}. To trust it: "
+        f"{HOW_TO_TRUST}."
+    )
+
+
+class SessionTrust:
+    """The trust decisions of one editor session (the language server holds one).
+
+    ``client_trusted`` is the editor's verdict from ``initializationOptions.workspaceTrusted``
+    (VS Code), raised to True by ``hone/didGrantTrust``; None when the editor says nothing.
+    The store is consulted on every question (re-read only when it changed), so ``hone trust``
+    in a terminal takes effect without a restart.
+    """
+
+    def __init__(self, store: TrustStore | None = None) -> None:
+        self.store = store or TrustStore()
+        self.client_trusted: bool | None = None
+
+    def set_client_trust(self, value: object) -> None:
+        self.client_trusted = value if isinstance(value, bool) else None
+
+    def grant(self) -> None:
+        """The editor granted trust to the workspace (VS Code's onDidGrantWorkspaceTrust)."""
+        self.client_trusted = True
+
+    def decide(
+        self, folder: str | os.PathLike[str] | None, trusted_folders: Sequence[str] = ()
+    ) -> TrustDecision:
+        return decide(
+            folder,
+            client_trusted=self.client_trusted,
+            trusted_folders=trusted_folders,
+            store=self.store,
+        )
+
+    def trust_folder(self, folder: str | os.PathLike[str]) -> TrustEntry:
+        """The user asked to trust ``folder`` (``hone.trustFolder``): recorded in the store."""
+        return self.store.trust(folder)
