@@ -270,8 +270,11 @@ def leaked(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-async def test_planted_secrets_never_reach_the_users_endpoint(
-    profile: str, home: Home, ws: Path
+async def test_planted_tokens_never_reach_the_users_endpoint(
+    # (no 'secret' in the test's name: its tmp folder would match llm.exclude's *secret*)
+    profile: str,
+    home: Home,
+    ws: Path,
 ) -> None:
     with FakeOpenAI() as user:
         async with session(profile, home, [ws], init_options=user_llm(user)) as client:

@@ -158,7 +158,15 @@ async def session(
         yield client
         await asyncio.wait_for(client.shutdown_session(), TIMEOUT_S)
     finally:
-        await client.stop()  # type: ignore[no-untyped-call]
+        # after a failure the server was never told to exit: end it, or stop() waits forever
+        process = client._server
+        if process is not None and process.returncode is None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.shutdown_session(), 5)
+            if process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+        await asyncio.wait_for(client.stop(), TIMEOUT_S)  # type: ignore[no-untyped-call]
 
 
 async def execute(client: HoneTestClient, command: str, *arguments: Any) -> Any:

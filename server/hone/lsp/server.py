@@ -42,6 +42,7 @@ from hone.lsp.features.timing import TimingFeature
 from hone.lsp.features.verification import VerificationFeature
 from hone.lsp.protocol import HoneProtocol
 from hone.lsp.state import DocumentState
+from hone.lsp.trust import GRANT_NOTIFICATION, TRUST_FOLDER_COMMAND, TrustGate, pop_client_trust
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,7 @@ class HoneLanguageServer(LanguageServer):
         )
         self.client = ClientFeatures()
         self.config = ConfigManager(self)
+        self.trust = TrustGate()
         self.documents: dict[str, DocumentState] = {}
         self._findings: dict[str, dict[str, tuple[Finding, ...]]] = {}
         self._generation: dict[str, int] = {}
@@ -197,6 +199,27 @@ class HoneLanguageServer(LanguageServer):
 
     def show_message(self, text: str, type: lsp.MessageType = lsp.MessageType.Info) -> None:
         self.window_show_message(lsp.ShowMessageParams(type=type, message=text))
+
+    def trust_refusal(self, action: str, uri: str, settings: Settings | None = None) -> str | None:
+        """Why ``action`` may not run code of ``uri``'s folder (None: the user trusts it)."""
+        doc = self.documents.get(uri)
+        folder = doc.folder if doc is not None else self.config.folder_for(uri)
+        path = uri_to_path(folder) if folder else None
+        return self.trust.refusal(action, path, settings or self.settings_for(uri))
+
+    def confirmed_venv(self, uri: str, settings: Settings | None = None) -> str:
+        """``choose_interpreter``'s ``confirmed_venv`` for ``uri`` (proposes an unconfirmed one)."""
+        doc = self.documents.get(uri)
+        folder = doc.folder if doc is not None else self.config.folder_for(uri)
+        path = uri_to_path(folder) if folder else None
+
+        def propose(where: Any, python: Any) -> None:
+            self.spawn(
+                self.trust.propose_venv(where, python, self.window_show_message_request_async),
+                "propose .venv",
+            )
+
+        return self.trust.interpreter_venv(path, settings or self.settings_for(uri), propose)
 
     def log(self, text: str, type: lsp.MessageType = lsp.MessageType.Log) -> None:
         """Log to the client's output panel (``window/logMessage``) and to the server log."""
@@ -342,6 +365,8 @@ class HoneLanguageServer(LanguageServer):
             feature(lsp.TEXT_DOCUMENT_CODE_LENS)(self._code_lens)
         if any(_overrides(f, "inlay_hints") for f in self.features):
             feature(lsp.TEXT_DOCUMENT_INLAY_HINT)(self._inlay_hint)
+        self.feature(GRANT_NOTIFICATION)(_plain(self._did_grant_trust))
+        self.command(TRUST_FOLDER_COMMAND)(_plain(self._trust_folder))
         for f in self.features:
             try:
                 for name, handler in f.commands().items():
@@ -358,7 +383,9 @@ class HoneLanguageServer(LanguageServer):
     # -- lifecycle ------------------------------------------------------------------------------
     def _initialize(self, params: lsp.InitializeParams) -> None:
         self.client = ClientFeatures.from_capabilities(params.capabilities)
-        self.config.set_initialization_options(params.initialization_options)
+        options, client_trust = pop_client_trust(params.initialization_options)
+        self.trust.trust.set_client_trust(client_trust)
+        self.config.set_initialization_options(options)
         log.info(
             "client %s: %s diagnostics, %s positions",
             params.client_info.name if params.client_info else "unknown",
@@ -469,6 +496,35 @@ class HoneLanguageServer(LanguageServer):
         if doc is not None and self.rules is not None:
             self.rules.forget(uri)
         return doc is not None
+
+    # -- trust --------------------------------------------------------------------------------
+    def _did_grant_trust(self, params: Any) -> None:
+        """VS Code granted workspace trust: verification and runs may start, no restart."""
+        self.trust.grant()
+        for doc in list(self.documents.values()):
+            self.request_analysis(doc)
+
+    def _trust_folder(self, *args: Any) -> str:
+        """``hone.trustFolder {uri}``: the user trusts the workspace folder of ``uri``."""
+        arg = args[0] if args else None
+        uri = arg.get("uri") if isinstance(arg, dict) else getattr(arg, "uri", arg)
+        if not isinstance(uri, str):
+            raise JsonRpcException(message="hone.trustFolder needs {uri: <a document or folder>}")
+        folder = self.config.folder_for(uri)
+        path = uri_to_path(folder) if folder else None
+        if path is None:
+            raise JsonRpcException(
+                message="hone: this file is outside every workspace folder; open its folder as "
+                "the workspace (or run `hone trust FOLDER`)"
+            )
+        try:
+            text = self.trust.trust_folder(path)
+        except Exception as exc:
+            raise JsonRpcException(message=f"hone: {exc}") from None
+        self.show_message(text)
+        for doc in list(self.documents.values()):
+            self.request_analysis(doc)
+        return text
 
     # -- workspace ------------------------------------------------------------------------------
     def _did_change_configuration(self, params: lsp.DidChangeConfigurationParams) -> None:

@@ -285,6 +285,9 @@ class TimingFeature(Feature):
                 f"{time.monotonic() - active.started:.0f} s); cancel it first ({CANCEL_COMMAND})"
             )
         settings = self.server.settings_for(uri)
+        refusal = self.server.trust_refusal("Run with timing", uri, settings)
+        if refusal is not None:  # before run.enabled: the refusal says how to allow runs
+            raise RunRefused(refusal)
         if not settings.bool("run.enabled"):
             raise RunRefused("Run with timing is turned off (setting run.enabled)")
         path = uri_to_path(uri)
@@ -327,7 +330,11 @@ class TimingFeature(Feature):
         folder_uri = doc.folder if doc is not None else self.server.config.folder_for(uri)
         folder = uri_to_path(folder_uri) if folder_uri else None
         try:
-            interpreter = choose_interpreter(folder, settings.str("run.python"))
+            interpreter = choose_interpreter(
+                folder,
+                settings.str("run.python"),
+                confirmed_venv=self.server.confirmed_venv(uri, settings),
+            )
         except InterpreterError as exc:
             raise RunRefused(str(exc)) from None
         cwd = str(folder) if folder is not None else str(path.parent)

@@ -67,6 +67,8 @@ class VerificationFeature(Feature):
         # workspaces).
         if not doc.settings.bool("verify.enabled") or not doc.settings.bool("run.enabled"):
             return findings
+        if self.server.trust_refusal("verification", doc.uri, doc.settings) is not None:
+            return findings  # an untrusted folder: nothing of it runs
         self._raw[(doc.uri, source)] = tuple(findings)
         functions = _functions(doc)
         if functions is None:
@@ -104,6 +106,7 @@ class VerificationFeature(Feature):
             raw is not None
             and doc.settings.bool("verify.enabled")
             and doc.settings.bool("run.enabled")
+            and self.server.trust_refusal("verification", doc.uri, doc.settings) is None
         ):
             await self.server.wait_for_analysis(doc.uri)
             self._republish(doc.uri, "rules")
@@ -144,7 +147,11 @@ class VerificationFeature(Feature):
             return None
         folder = _folder_path(doc)
         try:
-            python = choose_interpreter(folder, doc.settings.str("run.python")).path
+            python = choose_interpreter(
+                folder,
+                doc.settings.str("run.python"),
+                confirmed_venv=self.server.confirmed_venv(doc.uri, doc.settings),
+            ).path
         except InterpreterError as exc:
             log.info("verification uses hone's interpreter: %s", exc)
             import sys
