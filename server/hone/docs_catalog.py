@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hone.core.codes import INTERNAL_CODE, NOT_ANALYSED_CODE, SKIPPED_CODE, SYNTAX_CODE
 from hone.core.finding import Category, Safety, Severity
 from hone.rules.base import RuleDoc
 
@@ -29,7 +30,7 @@ class CatalogEntry:
 
 ENGINE_ENTRIES: tuple[CatalogEntry, ...] = (
     CatalogEntry(
-        "HONE000",
+        SYNTAX_CODE,
         "syntax-error",
         "The file does not parse, or cannot be decoded",
         Severity.ERROR,
@@ -42,7 +43,7 @@ ENGINE_ENTRIES: tuple[CatalogEntry, ...] = (
         "findings are reported for the file until it parses.",
     ),
     CatalogEntry(
-        "HONE001",
+        SKIPPED_CODE,
         "file-skipped",
         "The file is larger than analysis.maxFileSizeKb and was not analysed",
         Severity.INFO,
@@ -55,7 +56,7 @@ ENGINE_ENTRIES: tuple[CatalogEntry, ...] = (
         "does not make `hone check` fail.",
     ),
     CatalogEntry(
-        "HONE002",
+        INTERNAL_CODE,
         "internal-error",
         "hone failed while analysing this file",
         Severity.ERROR,
@@ -67,7 +68,7 @@ ENGINE_ENTRIES: tuple[CatalogEntry, ...] = (
         "file that triggers it.",
     ),
     CatalogEntry(
-        "HONE003",
+        NOT_ANALYSED_CODE,
         "statement-not-analysed",
         "A valid statement hone's rules cannot walk was skipped",
         Severity.INFO,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -145,3 +147,24 @@ def test_eviction_drops_the_least_recently_used(
     assert _stats(cache_dir)["rows"] == 2
     assert "1 from cache" in hone("check", "-v", "a.py").err
     assert "1 analysed" in hone("check", "-v", "b.py").err  # b was evicted
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+def test_cache_files_are_private(project: Path, hone: HoneRunner, tmp_path: Path) -> None:
+    write(project / "a.py", SLOW)
+    folder = tmp_path / "new-cache"
+    assert hone("check", "--cache-dir", str(folder), ".").rc == 1
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    files = list(folder.iterdir())
+    assert files and all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files), files
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+def test_hones_own_cache_folder_is_made_private(
+    project: Path, hone: HoneRunner, cache_dir: Path
+) -> None:
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    cache_dir.chmod(0o755)  # left so by an older hone
+    write(project / "a.py", SLOW)
+    assert hone("check", ".").rc == 1
+    assert stat.S_IMODE(cache_dir.stat().st_mode) == 0o700

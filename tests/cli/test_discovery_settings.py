@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hone.cli.discovery import SettingsResolver, discover, is_excluded
+from hone.cli.discovery import SettingsResolver, discover
+from hone.core.paths import is_excluded
 from tests.cli.conftest import HoneRunner, Run, write
 
 SLOW = "x = sorted(a)[0]\n"

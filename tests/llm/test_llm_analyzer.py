@@ -12,9 +12,10 @@ import pytest
 
 from hone.core.finding import Category, Finding, Safety, Severity
 from hone.core.functions import FunctionInfo, index_functions
+from hone.core.paths import is_excluded
 from hone.core.settings import SPEC_BY_KEY
 from hone.core.text import apply_edits, split_lines
-from hone.llm.analyzer import SOURCE, LLMAnalyzer, is_excluded
+from hone.llm.analyzer import SOURCE, LLMAnalyzer
 from hone.llm.cache import LLMCache
 from hone.llm.provider import LLMConfig, Provider
 from hone.llm.rewrite import Rewrite
@@ -245,28 +246,27 @@ async def test_unchanged_in_flight_requests_are_joined_not_resent(
     await an.aclose()
 
 
-async def test_cache_hits_after_server_restart(tmp_path: Path) -> None:
-    with FakeOpenAI() as first:
-        first.respond_with(by_function({"dedupe": dedupe_finding()}))
-        an = analyzer(tmp_path)
-        await an.analyse(URI, 1, SRC, config(first))
-        assert len(first.requests) == 3
-        shown = an.findings(URI, SRC, fns(SRC))
-        await an.aclose()
-    # editor restart: new analyser, new cache connection, server restarted on another port
-    with FakeOpenAI() as second:
-        an2 = analyzer(tmp_path)
-        report = await an2.analyse(URI, 1, SRC, config(second))
-        assert second.requests == []
-        assert (report.cache_hits, report.sent) == (3, 0)
-        again = an2.findings(URI, SRC, fns(SRC))
-        assert [f.message for f in again] == [f.message for f in shown]
-        assert again[0].extra["llm"]["cached"] is True
-        assert again[0].fix == shown[0].fix
-        assert an2.clear_cache() == 3
-        report = await an2.analyse(URI, 2, SRC, config(second))
-        assert report.sent == 3 and len(second.requests) == 3
-        await an2.aclose()
+async def test_cache_hits_after_editor_restart(fake: FakeOpenAI, tmp_path: Path) -> None:
+    fake.respond_with(by_function({"dedupe": dedupe_finding()}))
+    an = analyzer(tmp_path)
+    await an.analyse(URI, 1, SRC, config(fake))
+    assert len(fake.requests) == 3
+    shown = an.findings(URI, SRC, fns(SRC))
+    await an.aclose()
+    # editor restart: new analyser, new cache connection, same endpoint and model (the key
+    # includes both: see test_replies_of_one_endpoint_are_never_shown_for_another)
+    an2 = analyzer(tmp_path)
+    report = await an2.analyse(URI, 1, SRC, config(fake))
+    assert len(fake.requests) == 3
+    assert (report.cache_hits, report.sent) == (3, 0)
+    again = an2.findings(URI, SRC, fns(SRC))
+    assert [f.message for f in again] == [f.message for f in shown]
+    assert again[0].extra["llm"]["cached"] is True
+    assert again[0].fix == shown[0].fix
+    assert an2.clear_cache() == 3
+    report = await an2.analyse(URI, 2, SRC, config(fake))
+    assert report.sent == 3 and len(fake.requests) == 6
+    await an2.aclose()
 
 
 async def test_planted_secret_never_reaches_the_server(fake: FakeOpenAI, tmp_path: Path) -> None:
@@ -606,3 +606,36 @@ async def test_a_batch_whose_functions_all_changed_is_cancelled(
     finally:
         gate.set()
     await an.aclose()
+
+
+async def test_replies_of_one_endpoint_are_never_shown_for_another(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    """Cache poisoning across projects: a hostile project's endpoint answers with a "rewrite";
+    with the user's own endpoint configured (same cache file, same text), hone asks that
+    endpoint instead and shows only its answer, from memory and after a restart alike."""
+    poison = DEDUPE_REWRITE.replace("dict.fromkeys(items)", "__import__('os').getcwd()")
+    fake.respond_with(by_function({"dedupe": dedupe_finding(rewrite=poison)}))
+    with FakeOpenAI() as own:
+        own.respond_with(by_function({"dedupe": dedupe_finding(message="own endpoint")}))
+        an = analyzer(tmp_path)
+        await an.analyse(URI, 1, SRC, config(fake))
+        assert "getcwd" in only(an.findings(URI, SRC, fns(SRC))).fix.edits[0].new_text  # type: ignore[union-attr]
+
+        report = await an.analyse(URI, 1, SRC, config(own))  # the user's project, same text
+        assert report.cache_hits == 0 and report.sent == 3
+        assert sorted(r.qualname for r in own.requests) == ["Box.names", "dedupe", "total"]
+        f = only(an.findings(URI, SRC, fns(SRC)))
+        assert f.message.startswith("own endpoint") and f.fix is not None
+        assert "getcwd" not in f.fix.edits[0].new_text
+        await an.aclose()
+
+        restarted = analyzer(tmp_path)  # reopening the file restores only the own endpoint's
+        assert await restarted.restore_from_cache(URI, 1, SRC, config(own)) == 3
+        assert only(restarted.findings(URI, SRC, fns(SRC))).message.startswith("own endpoint")
+        await restarted.aclose()
+        other_model = analyzer(tmp_path)
+        cfg = LLMConfig(base_url=own.base_url, model="another-model", api_key_env="HONE_TEST_KEY")
+        assert await other_model.restore_from_cache(URI, 1, SRC, cfg) == 0
+        assert other_model.findings(URI, SRC, fns(SRC)) == []
+        await other_model.aclose()

@@ -15,7 +15,7 @@ from hone.lsp.features.timing import TimingFeature, _parse_run_arguments
 def _feature(experimental: Any) -> TimingFeature:
     caps = lsp.ClientCapabilities(experimental=experimental)
     server = SimpleNamespace(protocol=SimpleNamespace(client_capabilities=caps))
-    return TimingFeature(server)  # type: ignore[arg-type]
+    return TimingFeature(SimpleNamespace(server=server))  # type: ignore[arg-type]
 
 
 def test_clients_that_draw_reports_get_no_summary_message() -> None:

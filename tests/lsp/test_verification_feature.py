@@ -14,7 +14,7 @@ from hone.lsp.state import DocumentState
 SRC = "def smallest(xs: list[int]) -> int:\n    return sorted(xs)[0]\n"
 
 
-class _Server:
+class _Session:
     """Records what the feature would start; nothing else is needed for review_findings."""
 
     def __init__(self) -> None:
@@ -23,9 +23,6 @@ class _Server:
     def spawn(self, coro: Any, name: str | None = None) -> None:
         coro.close()
         self.spawned.append(name)
-
-    def feature_named(self, name: str) -> None:
-        return None
 
 
 def _doc(tmp_path: Path, **settings: Any) -> DocumentState:
@@ -43,8 +40,8 @@ def test_unsafe_rule_fix_is_verified_after_a_save_only_when_running_code_is_allo
     tmp_path: Path,
 ) -> None:
     for run_enabled, expected in ((True, 1), (False, 0)):
-        server = _Server()
-        feature = VerificationFeature(server)  # type: ignore[arg-type]
+        server = _Session()
+        feature = VerificationFeature(server, timing=None)  # type: ignore[arg-type]
         doc = _doc(tmp_path, run={"enabled": run_enabled})
         findings = [f for f in doc.analysis.findings if f.code == "HONE201"]  # type: ignore[union-attr]
         assert findings and findings[0].fix and findings[0].fix.safety is Safety.UNSAFE

@@ -219,7 +219,7 @@ def key(xs: list[int]) -> str:
 
 
 def test_verdicts_are_cached_across_service_instances(tmp_path: Path) -> None:
-    from hone.llm.cache import LLMCache
+    from hone.core.store import DiskStore
     from hone.verify.service import VerificationService
 
     case = next(c for c in CASES if c.name == "mean")
@@ -228,10 +228,10 @@ def test_verdicts_are_cached_across_service_instances(tmp_path: Path) -> None:
     request = VerifyRequest(str(path), case.original, case.wrong, case.qualname, cwd=str(tmp_path))
 
     async def twice() -> tuple[Verdict, Verdict, int, int]:
-        first = VerificationService(LLMCache(tmp_path / "v.sqlite3"))
+        first = VerificationService(DiskStore(tmp_path / "v.sqlite3"))
         v1, v1b = await asyncio.gather(first.verify(request), first.verify(request))
         assert v1 == v1b
-        second = VerificationService(LLMCache(tmp_path / "v.sqlite3"))  # "after a restart"
+        second = VerificationService(DiskStore(tmp_path / "v.sqlite3"))  # "after a restart"
         v2 = await second.verify(request)
         return v1, v2, first.runs, second.runs
 

@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import ast
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from hone.core.codes import (
+    NOT_ANALYSED_CODE,
+    SKIPPED_CODE,
+    SYNTAX_CODE,
+    ignored_codes,
+)
 from hone.core.document import Chunk
 from hone.core.finding import Category, Edit, Finding, Fix, Position, Severity, Span
 from hone.core.functions import FunctionInfo, function_at
@@ -33,13 +38,6 @@ from hone.rules.registry import all_rules, is_selected
 from hone.rules.traversal import visit_batched
 
 log = logging.getLogger(__name__)
-
-SYNTAX_CODE = "HONE000"
-SKIPPED_CODE = "HONE001"
-INTERNAL_CODE = "HONE002"
-NOT_ANALYSED_CODE = "HONE003"  # valid Python that hone's rules cannot walk (too deep for libcst)
-
-_IGNORE_RE = re.compile(r"#\s*hone:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,22 +349,11 @@ def _without_outer_parens(
 # -- filtering --------------------------------------------------------------------------------
 
 
-def _ignored_codes(line: str) -> set[str] | None:
-    """Codes a ``# hone: ignore[...]`` comment on ``line`` exempts; empty set means all."""
-    match = _IGNORE_RE.search(line)
-    if match is None:
-        return None
-    codes = match.group("codes")
-    if codes is None:
-        return set()
-    return {c.strip().upper() for c in codes.split(",") if c.strip()}
-
-
 def is_suppressed(finding: Finding, lines: TextDocumentLines) -> bool:
     line = lines.line(finding.span.start.line)
     if "hone" not in line:
         return False
-    codes = _ignored_codes(line)
+    codes = ignored_codes(line)
     return codes is not None and (not codes or finding.code.upper() in codes)
 
 

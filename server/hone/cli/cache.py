@@ -29,7 +29,9 @@ from typing import Any
 
 from hone import __version__
 from hone.core.finding import Category, Edit, Finding, Fix, Safety, Severity, Span
+from hone.core.paths import default_cache_dir
 from hone.core.settings import Settings
+from hone.core.store import DIR_MODE, private_dir, private_file
 
 DB_NAME = "check-v1.sqlite3"
 MAX_ROWS = 200_000  # oldest rows beyond this are dropped (a row is a few hundred bytes)
@@ -47,15 +49,6 @@ CREATE TABLE IF NOT EXISTS stats (
     value INTEGER NOT NULL
 );
 """
-
-
-def default_cache_dir() -> Path:
-    env = os.environ.get("HONE_CACHE_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("hone", appauthor=False))
 
 
 # -- keys -------------------------------------------------------------------------------------
@@ -196,7 +189,14 @@ def decode_result(payload: str) -> CachedResult | None:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # A new folder is private (0700), and so is hone's own cache folder, which the LLM and
+    # verdict caches share; an existing folder given with --cache-dir is the user's to keep as
+    # it is.  The database holds findings about the user's code: its files are 0600.
+    if path.parent == default_cache_dir():
+        private_dir(path.parent)
+    else:
+        path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    private_file(path)
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
@@ -205,6 +205,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     except sqlite3.Error:
         conn.close()
         raise
+    private_file(path)  # and its WAL side files, now that they exist
     return conn
 
 
@@ -227,10 +228,6 @@ class ResultCache:
                 self._conn = _connect(self.path)
         except (sqlite3.Error, OSError) as exc:
             self.error = f"cache disabled ({self.path}): {exc}"
-
-    @property
-    def enabled(self) -> bool:
-        return self._conn is not None
 
     def get(self, key: str) -> CachedResult | None:
         if self._conn is None:

@@ -183,8 +183,9 @@ def _cli_logging(verbose: bool) -> Iterator[None]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from hone.cli.cache import ResultCache, default_cache_dir
+    from hone.cli.cache import ResultCache
     from hone.cli.discovery import SettingsResolver, discover
+    from hone.core.paths import default_cache_dir
     from hone.docs_catalog import catalog
 
     cwd = Path.cwd()

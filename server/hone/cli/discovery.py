@@ -2,11 +2,13 @@
 
 Settings layers per file: built-in defaults < ``[tool.hone]`` of the nearest ``pyproject.toml``
 (found upwards from the file, never inside a virtualenv, ``site-packages`` or another foreign
-tree; it may only shape the analysis) < the user settings file < command-line options.  Excludes (``exclude`` setting) are glob
-patterns: a pattern without ``/`` matches any single path component (``build`` skips every folder
-or file named ``build``); a pattern with ``/`` matches the path relative to the project root
-(the folder of that ``pyproject.toml``), the path given on the command line, or the current
-folder (``src/legacy/*``, ``**/generated/*.py``).
+tree; it may only shape the analysis) < the user settings file < command-line options.  Excludes
+(``exclude`` setting) are the gitignore-like globs of :mod:`hone.core.paths` (the same as
+``llm.exclude``): a pattern without ``/`` matches any single path component (``build`` skips
+every folder or file named ``build``); a pattern with ``/`` matches the path relative to the
+project root (the folder of that ``pyproject.toml``), the path given on the command line, or the
+current folder (``src/legacy/*``, ``**/generated/*.py``); ``*`` stays within a folder, ``**``
+spans folders, case is ignored.
 
 Files named explicitly on the command line are always checked, whatever their suffix or the
 excludes (as in Ruff: a pre-commit hook that passes file names gets what it asked for).
@@ -17,10 +19,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+from hone.core.paths import ExcludeMatcher
 from hone.core.settings import (
     Layer,
     Settings,
@@ -85,43 +87,6 @@ class SettingsResolver:
                 self.problems.append(p)
 
 
-def _relative_candidates(path: Path, bases: Iterable[Path | None]) -> list[str]:
-    out: list[str] = []
-    for base in bases:
-        if base is None:
-            continue
-        try:
-            rel = path.relative_to(base)
-        except ValueError:
-            continue
-        text = rel.as_posix()
-        if text and text != ".":
-            out.append(text)
-    return out
-
-
-def is_excluded(path: Path, patterns: Sequence[str], bases: Iterable[Path | None]) -> bool:
-    """Whether ``path`` (absolute) matches one of the exclude ``patterns`` (see module doc)."""
-    name = path.name
-    rels: list[str] | None = None
-    for raw in patterns:
-        pattern = raw.strip().rstrip("/")
-        if not pattern:
-            continue
-        if "/" not in pattern:
-            if fnmatchcase(name, pattern):
-                return True
-            continue
-        if rels is None:
-            rels = _relative_candidates(path, bases)
-        alternatives = [pattern.lstrip("/")]
-        if pattern.startswith("**/"):
-            alternatives.append(pattern[3:])
-        if any(fnmatchcase(rel, alt) for rel in rels for alt in alternatives):
-            return True
-    return False
-
-
 @dataclass
 class Discovery:
     files: list[Path]  # absolute, sorted, unique
@@ -145,13 +110,19 @@ def discover(
     found: dict[Path, None] = {}
     missing: list[str] = []
 
-    def patterns_for(p: Path) -> list[str]:
+    matchers: dict[tuple[str, ...], ExcludeMatcher] = {}
+
+    def matcher_for(p: Path) -> ExcludeMatcher:
         base = (
             list(exclude_override)
             if exclude_override is not None
             else resolver.for_path(p).settings.list("exclude")
         )
-        return [*base, *extend_exclude]
+        patterns = (*base, *extend_exclude)
+        matcher = matchers.get(patterns)
+        if matcher is None:
+            matcher = matchers[patterns] = ExcludeMatcher(patterns)
+        return matcher
 
     for raw in paths:
         root = (cwd / raw).absolute()
@@ -166,11 +137,11 @@ def discover(
             here = Path(folder)
             project = resolver.pyproject_for(here)
             bases = (project.parent if project else None, root, cwd)
-            patterns = patterns_for(here)
+            excluded = matcher_for(here).matches
             kept = []
             for d in sorted(dirnames):
                 sub = here / d
-                if sub.is_symlink() or is_excluded(sub, patterns, bases):
+                if sub.is_symlink() or excluded(sub, bases):
                     continue
                 kept.append(d)
             dirnames[:] = kept
@@ -178,7 +149,7 @@ def discover(
                 if not fname.endswith(PYTHON_SUFFIXES):
                     continue
                 file = here / fname
-                if is_excluded(file, patterns, bases):
+                if excluded(file, bases):
                     continue
                 found.setdefault(file, None)
     return Discovery(sorted(found), missing)

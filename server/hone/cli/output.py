@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from hone import __version__
+from hone.core.codes import NOT_ANALYSED_CODE, SKIPPED_CODE
 from hone.core.finding import Finding, Safety, Severity, Span
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 
 # Codes that never fail a check (a note that analysis was skipped).
-NON_FAILING_CODES = frozenset({"HONE001", "HONE003"})
+NON_FAILING_CODES = frozenset({SKIPPED_CODE, NOT_ANALYSED_CODE})
 
 
 def display_path(path: str, cwd: Path) -> str:
@@ -135,7 +136,7 @@ def _text_summary(results: Sequence[FileResult], *, fix_mode: bool, unsafe: bool
         if hints:
             line = line[:-1] + ": " + ", ".join(hints) + "."
         lines.append(line)
-    too_large = sum(1 for r in results for f in r.findings if f.code == "HONE001")
+    too_large = sum(1 for r in results for f in r.findings if f.code == SKIPPED_CODE)
     if too_large:
         lines.append(f"{_plural(too_large, 'file')} skipped (larger than analysis.maxFileSizeKb).")
     if skipped > too_large:

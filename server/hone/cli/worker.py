@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hone.analysis.engine import SKIPPED_CODE, SYNTAX_CODE, Analyzer
+from hone.analysis.engine import Analyzer
 from hone.analysis.fixes import fix_all, fixable
 from hone.cli.cache import CachedResult, encode_result, result_key, worker_lookup
+from hone.core.codes import SKIPPED_CODE, SYNTAX_CODE
 from hone.core.finding import Category, Finding, Fix, Severity, Span
 from hone.core.settings import Settings
 from hone.core.text import apply_edits, split_lines

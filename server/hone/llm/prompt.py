@@ -15,13 +15,11 @@ from __future__ import annotations
 import ast
 import copy
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from hone.core.functions import FunctionInfo
 from hone.llm.redact import Redaction, redact
-from hone.llm.schema import REPLY_SCHEMA
 
 PROMPT_VERSION = "hone-llm-2"
 
@@ -45,9 +43,6 @@ SYSTEM_PROMPT = (
     "fences; give one only when clearly better. estimated_speedup: expected factor, or null. "
     "Keep placeholders like HONE_REDACTED_1 (removed secrets) unchanged."
 )
-
-SCHEMA_NAME = "hone_findings"
-SCHEMA_JSON = json.dumps(REPLY_SCHEMA, sort_keys=True)
 
 
 @dataclass(frozen=True, slots=True)

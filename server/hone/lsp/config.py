@@ -23,13 +23,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types as lsp
-from pygls.uris import to_fs_path
+from pygls.lsp.server import LanguageServer
 
+from hone.core.paths import uri_to_path
 from hone.core.settings import (
     Layer,
     Settings,
@@ -41,9 +42,7 @@ from hone.core.settings import (
     user_layer,
     user_settings_path,
 )
-
-if TYPE_CHECKING:
-    from hone.lsp.server import HoneLanguageServer
+from hone.lsp.trust import TrustGate, pop_client_trust
 
 log = logging.getLogger(__name__)
 
@@ -52,16 +51,6 @@ GLOBAL_SCOPE = ""  # key of the client settings that apply outside every workspa
 CONFIGURATION_TIMEOUT_S = 5.0
 
 _StatKey = tuple[int, int]
-
-
-def uri_to_path(uri: str) -> Path | None:
-    if not uri.startswith("file:"):
-        return None
-    try:
-        path = to_fs_path(uri)
-    except Exception:  # a malformed URI is not a file we can read
-        return None
-    return Path(path) if path else None
 
 
 def _unwrap_section(value: Any) -> Any:
@@ -78,8 +67,15 @@ def _unwrap_section(value: Any) -> Any:
 class ConfigManager:
     """Holds the client's settings layers and resolves a document's effective settings."""
 
-    def __init__(self, server: HoneLanguageServer) -> None:
+    def __init__(
+        self,
+        server: LanguageServer,
+        asks_configuration: Callable[[], bool],
+        warn: Callable[[str], None],
+    ) -> None:
         self.server = server
+        self._asks_configuration = asks_configuration  # whether the client has the request
+        self._warn = warn
         self.init_options: Any = None
         # client settings per workspace-folder URI (GLOBAL_SCOPE for documents outside folders)
         self.client_settings: dict[str, Any] = {}
@@ -87,6 +83,7 @@ class ConfigManager:
             Path, tuple[_StatKey, dict[str, Any] | None, list[SettingsProblem]]
         ] = {}
         self._user: tuple[_StatKey, Layer, list[SettingsProblem]] | None = None
+        self.trust = TrustGate()
         self._shown: set[str] = set()
         self._ready = asyncio.Event()
         self._fetching: asyncio.Task[None] | None = None
@@ -94,6 +91,9 @@ class ConfigManager:
 
     # -- layers ------------------------------------------------------------------------------
     def set_initialization_options(self, options: Any) -> None:
+        # ``workspaceTrusted`` is the editor's trust verdict, not a setting
+        options, client_trusted = pop_client_trust(options)
+        self.trust.trust.set_client_trust(client_trusted)
         self.init_options = _unwrap_section(options) if options is not None else None
 
     def folders(self) -> list[str]:
@@ -184,7 +184,7 @@ class ConfigManager:
                 continue
             self._shown.add(text)
             log.warning("%s", text)
-            self.server.show_message(text, lsp.MessageType.Warning)
+            self._warn(text)
 
     def forget_pyproject(self, path: Path | None = None) -> None:
         if path is None:
@@ -229,7 +229,7 @@ class ConfigManager:
                 return
 
     async def _fetch_once(self) -> None:
-        if not self.server.client.configuration:
+        if not self._asks_configuration():
             return
         scopes = [*self.folders(), GLOBAL_SCOPE]
         items = [lsp.ConfigurationItem(scope_uri=s or None, section=SECTION) for s in scopes]

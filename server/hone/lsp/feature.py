@@ -1,26 +1,31 @@
-"""The contract between hone's LSP glue and its features.
+"""The contract between hone's LSP handlers and its features, and the set that fans out to them.
 
-Each feature (rule diagnostics, code actions, LLM analysis, run with timing, ...) is a class with
-hooks.  The server has exactly one handler per LSP method; that handler fans out to every feature
-and isolates their errors (a feature that raises is logged and skipped, the others still answer).
+Each feature (rules, code actions, LLM analysis, run with timing, verification) is a class with
+hooks.  It is constructed with the :class:`~hone.lsp.session.Session` and the peers it needs,
+by type (see :func:`hone.lsp.server.build_features`); it never imports the server.  Each LSP
+method has one handler (:mod:`hone.lsp.handlers`) that fans out to every feature through
+:class:`FeatureSet`, which isolates their errors (a feature that raises is logged and skipped,
+the others still answer).
 
 Features never publish diagnostics themselves: they hand :class:`~hone.core.finding.Finding`s to
-the server's findings store under their own *source key* (``"rules"``, ``"llm"``, ``"timing"``),
-and the diagnostics feature turns the merged set into LSP diagnostics and code actions in one place.
+``session.set_findings(uri, source, findings)`` under their own *source key* (``"rules"``,
+``"llm"``, ``"timing"``); the session merges them and delivers diagnostics in one place.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import asyncio
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from lsprotocol import types as lsp
+from lsprotocol import types as lsp
 
-    from hone.core.finding import Finding
-    from hone.lsp.server import HoneLanguageServer
+if TYPE_CHECKING:
     from hone.lsp.state import DocumentState
-    from hone.runner.report import TimingReport
+
+log = logging.getLogger(__name__)
 
 CommandHandler = Callable[[Sequence[Any]], Awaitable[Any]]
 
@@ -30,18 +35,11 @@ class Feature:
 
     Document hooks run on the event loop, in message order, each feature after the previous
     one; a hook that awaits lets the next message's hooks start, so keep hooks short and move
-    long work to ``self.server.spawn(coro)`` (CPU-bound work: ``await
-    self.server.run_in_worker(fn, ...)``).  Server API for features: ``get_document(uri)``,
-    ``settings_for(uri)``, ``set_findings(uri, source, findings)``, ``get_findings(uri)``,
-    ``wait_for_analysis(uri, timeout)``, ``request_analysis(doc)``, ``notify(method, params)``,
-    ``show_message(text, type)``, ``log(text, type)``, ``spawn(coro)``, ``run_in_worker(fn, *a)``,
-    ``client`` (what the editor supports, :class:`hone.lsp.convert.ClientFeatures`).
+    long work to ``session.spawn(coro)`` (CPU-bound work: ``await session.run_in_worker(fn,
+    ...)``).
     """
 
     name: str = "feature"
-
-    def __init__(self, server: HoneLanguageServer) -> None:
-        self.server = server
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def on_initialized(self) -> None:
@@ -66,21 +64,18 @@ class Feature:
 
     async def on_close(self, uri: str) -> None: ...
 
-    async def on_timing_report(self, doc: DocumentState, report: TimingReport) -> None:
-        """A "run with timing" of ``doc`` finished (``report`` matches ``doc.version``)."""
-
     # -- requests ------------------------------------------------------------------------
     # These may also be ``async def`` (return an awaitable of the sequence).  The server only
     # advertises code lenses / inlay hints when some feature overrides the hook.
     def code_actions(
         self, doc: DocumentState, params: lsp.CodeActionParams
     ) -> Sequence[lsp.CodeAction] | Awaitable[Sequence[lsp.CodeAction]]:
-        """Extra actions beyond the ones built from findings' fixes.
+        """Actions for the range (the findings' fixes are built by the code-actions feature).
 
         To compute an action's edit lazily, return it without ``edit`` and with
         ``data={"feature": self.name, "uri": doc.uri, "version": doc.version, ...}`` (only when
-        ``server.client.resolve_edit`` and ``server.client.code_action_data``); the server then
-        calls :meth:`resolve_code_action` -- never for a stale ``version``.
+        ``session.client.resolve_edit`` and ``session.client.code_action_data``); the handler
+        then calls :meth:`resolve_code_action` -- never for a stale ``version``.
         """
         return ()
 
@@ -100,15 +95,58 @@ class Feature:
     ) -> Sequence[lsp.InlayHint] | Awaitable[Sequence[lsp.InlayHint]]:
         return ()
 
-    def review_findings(
-        self, doc: DocumentState, source: str, findings: Sequence[Finding]
-    ) -> Sequence[Finding]:
-        """Look at (and possibly amend) findings a source is about to publish; keep it cheap.
-
-        Called by ``server.set_findings`` for every source; the default passes them through.
-        """
-        return findings
-
     def commands(self) -> Mapping[str, CommandHandler]:
         """``workspace/executeCommand`` names this feature serves (e.g. ``hone.runWithTiming``)."""
         return {}
+
+
+class FeatureSet:
+    """The running features, in order; every call into them is isolated.
+
+    ``report`` tells the user that a feature failed (the session's ``log``).
+    """
+
+    def __init__(self, report: Callable[[str, lsp.MessageType], None]) -> None:
+        self._features: list[Feature] = []
+        self._report = report
+
+    def add(self, feature: Feature) -> None:
+        self._features.append(feature)
+
+    def __iter__(self) -> Iterator[Feature]:
+        return iter(self._features)
+
+    def named(self, name: str) -> Feature | None:
+        """Routing only (a resolved code action names the feature that made it)."""
+        return next((f for f in self._features if f.name == name), None)
+
+    def overrides(self, hook: str) -> bool:
+        return any(getattr(type(f), hook) is not getattr(Feature, hook) for f in self._features)
+
+    async def dispatch(self, hook: str, *args: Any) -> None:
+        """Call ``hook(*args)`` on every feature in order; a feature that raises is logged."""
+        for feature in self._features:
+            await self.call(feature, hook, None, *args)
+
+    async def collect(self, hook: str, *args: Any) -> list[Any]:
+        """The concatenated sequences ``hook(*args)`` returns from every feature."""
+        out: list[Any] = []
+        for feature in self._features:
+            out.extend(await self.call(feature, hook, (), *args))
+        return out
+
+    async def call(self, feature: Feature, hook: str, default: Any, *args: Any) -> Any:
+        try:
+            result = getattr(feature, hook)(*args)
+            if inspect.isawaitable(result):
+                result = await result
+            return default if result is None else result
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.failed(feature.name, hook, exc)
+            return default
+
+    def failed(self, feature: str, hook: str, exc: BaseException) -> None:
+        log.error("feature %s failed in %s", feature, hook, exc_info=exc)
+        self._report(f"hone: {feature} failed in {hook}: {exc!r}", lsp.MessageType.Error)

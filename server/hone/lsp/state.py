@@ -8,8 +8,9 @@ once per change is cheaper than pygls' per-change line bookkeeping on large file
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
@@ -19,6 +20,9 @@ from hone.core.text import Encoding, TextDocumentLines
 
 if TYPE_CHECKING:
     from hone.analysis.engine import Analyzer, DocumentAnalysis
+    from hone.core.functions import FunctionInfo
+
+PYTHON_SUFFIXES = frozenset({".py", ".pyi", ".pyw"})
 
 
 @dataclass(eq=False)
@@ -49,6 +53,23 @@ class DocumentState:
     @property
     def analysis_is_current(self) -> bool:
         return self.analysis is not None and self.analysis_version == self.version
+
+    @property
+    def is_python(self) -> bool:
+        """Whether hone analyses this document (by language id, else by file suffix)."""
+        if self.language_id == "python":
+            return True
+        name = self.path.name if self.path is not None else self.uri.rsplit("/", 1)[-1]
+        return PurePath(name).suffix.lower() in PYTHON_SUFFIXES
+
+    @property
+    def current_functions(self) -> Sequence[FunctionInfo] | None:
+        """The function index of the current text, or None while the rule analysis lags behind
+        the text or the text does not parse."""
+        analysis = self.analysis
+        if analysis is None or not self.analysis_is_current or not analysis.parses:
+            return None
+        return analysis.functions
 
     @property
     def analyzer(self) -> Analyzer:

@@ -14,7 +14,8 @@ import logging
 from pathlib import Path
 
 from hone import __version__
-from hone.llm.cache import LLMCache, default_cache_dir
+from hone.core.paths import default_cache_dir
+from hone.core.store import DiskStore
 from hone.verify.verifier import CHILD, Verdict, VerifyRequest, verify_rewrite
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,12 @@ def verdict_key(request: VerifyRequest) -> str:
 
 
 class VerificationService:
-    def __init__(self, cache: LLMCache | None = None, *, max_concurrency: int = 1) -> None:
-        self.cache = cache if cache is not None else LLMCache(default_cache_dir() / CACHE_FILE)
+    def __init__(self, cache: DiskStore | None = None, *, max_concurrency: int = 1) -> None:
+        self.cache = (
+            cache
+            if cache is not None
+            else DiskStore(default_cache_dir() / CACHE_FILE, what="verification cache")
+        )
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._inflight: dict[str, asyncio.Task[Verdict]] = {}
         self.runs = 0  # sandbox runs actually started (tests check cache hits with it)

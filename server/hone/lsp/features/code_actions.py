@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
+from hone.core.codes import ENGINE_CODES as _NOT_IGNORABLE
+from hone.core.codes import IGNORE_COMMENT_RE as IGNORE_RE
 from hone.core.finding import Edit, Finding, Safety, Span
 from hone.core.settings import Settings
 from hone.core.text import Encoding, TextDocumentLines, line_content
@@ -36,15 +38,12 @@ from hone.lsp.convert import (
     workspace_edit,
 )
 from hone.lsp.feature import Feature
+from hone.lsp.session import Session
 
 if TYPE_CHECKING:
-    from hone.lsp.server import HoneLanguageServer
     from hone.lsp.state import DocumentState
 
-# Same syntax as hone.analysis.engine's suppression comments (not imported: libcst is heavy).
-IGNORE_RE = re.compile(r"#\s*hone:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 _RULE_CODE = re.compile(r"HONE\d{3}")
-_NOT_IGNORABLE = {"HONE000", "HONE001", "HONE002", "HONE003"}  # engine notes, not rules
 ANALYSIS_WAIT_S = 2.0
 FIX_ALL_TITLE = "Fix all safe hone issues"
 
@@ -126,8 +125,8 @@ def _touches(a: Span, b: Span) -> bool:
 class CodeActionsFeature(Feature):
     name = "code-actions"
 
-    def __init__(self, server: HoneLanguageServer) -> None:
-        super().__init__(server)
+    def __init__(self, session: Session) -> None:
+        self.session = session
         self._comments: dict[str, tuple[int, LineComments]] = {}
 
     async def on_close(self, uri: str) -> None:
@@ -141,7 +140,7 @@ class CodeActionsFeature(Feature):
         want_fix_all = kind_matches(FIX_ALL_KIND, only)
         if not (want_fixes or want_fix_all):
             return []
-        current = await self.server.wait_for_analysis(doc.uri, ANALYSIS_WAIT_S)
+        current = await self.session.wait_for_analysis(doc.uri, ANALYSIS_WAIT_S)
         if current is not doc or not doc.analysis_is_current:
             return []
         version = doc.version
@@ -149,7 +148,7 @@ class CodeActionsFeature(Feature):
         if want_fixes:
             actions.extend(
                 await self._quick_fixes(
-                    doc, from_lsp_range(params.range, doc.lines, self.server.client.encoding)
+                    doc, from_lsp_range(params.range, doc.lines, self.session.client.encoding)
                 )
             )
         if want_fix_all and doc.version == version:
@@ -159,12 +158,12 @@ class CodeActionsFeature(Feature):
         return actions if doc.version == version else []
 
     async def _quick_fixes(self, doc: DocumentState, span: Span) -> list[lsp.CodeAction]:
-        client = self.server.client
+        client = self.session.client
         lines, enc = doc.lines, client.encoding
         fixes: list[lsp.CodeAction] = []
         ignores: list[lsp.CodeAction] = []
         ignored: set[tuple[int, str]] = set()
-        for source, finding in self.server.get_findings(doc.uri):
+        for source, finding in self.session.get_findings(doc.uri):
             if not _touches(finding.span, span):
                 continue
             diagnostic = to_diagnostic(
@@ -204,7 +203,7 @@ class CodeActionsFeature(Feature):
         return bool(_RULE_CODE.fullmatch(finding.code)) and finding.code not in _NOT_IGNORABLE
 
     def _lazy(self) -> bool:
-        client = self.server.client
+        client = self.session.client
         return client.resolve_edit and client.code_action_data
 
     def _action(
@@ -217,7 +216,7 @@ class CodeActionsFeature(Feature):
         *,
         preferred: bool = False,
     ) -> lsp.CodeAction:
-        client = self.server.client
+        client = self.session.client
         lazy = self._lazy()
         data = None
         if lazy:
@@ -241,12 +240,12 @@ class CodeActionsFeature(Feature):
     async def _fix_all_action(self, doc: DocumentState) -> lsp.CodeAction | None:
         safe = [
             f
-            for source, f in self.server.get_findings(doc.uri)
+            for source, f in self.session.get_findings(doc.uri)
             if source == "rules" and f.fix is not None and f.fix.safety is Safety.SAFE
         ]
         if not safe:
             return None
-        client = self.server.client
+        client = self.session.client
         if self._lazy():
             return code_action(
                 FIX_ALL_TITLE,
@@ -270,8 +269,8 @@ class CodeActionsFeature(Feature):
         )
 
     async def _fix_all_edits(self, doc: DocumentState) -> list[lsp.TextEdit]:
-        return await self.server.run_in_worker(
-            _fix_all_job, doc, doc.text, doc.settings, self.server.client.encoding
+        return await self.session.run_in_worker(
+            _fix_all_job, doc, doc.text, doc.settings, self.session.client.encoding
         )
 
     async def _line_comments(self, doc: DocumentState) -> LineComments:
@@ -279,7 +278,7 @@ class CodeActionsFeature(Feature):
         if cached is not None and cached[0] == doc.version:
             return cached[1]
         version = doc.version
-        info = await self.server.run_in_worker(scan_comments, doc.text)
+        info = await self.session.run_in_worker(scan_comments, doc.text)
         self._comments[doc.uri] = (version, info)
         return info
 
@@ -295,5 +294,5 @@ class CodeActionsFeature(Feature):
             edits = text_edits_from_data(data)
         if edits is None or doc.version != version:
             return None
-        action.edit = workspace_edit(doc.uri, version, edits, self.server.client)
+        action.edit = workspace_edit(doc.uri, version, edits, self.session.client)
         return action

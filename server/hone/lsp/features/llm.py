@@ -18,22 +18,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
 from hone.lsp.feature import CommandHandler, Feature
-from hone.lsp.features.diagnostics import is_python
+from hone.lsp.progress import Progress
+from hone.lsp.session import Session
+from hone.lsp.state import DocumentState
 
 if TYPE_CHECKING:
     from hone.core.finding import Finding
-    from hone.core.functions import FunctionInfo
     from hone.llm.analyzer import AnalysisReport, LLMAnalyzer
     from hone.llm.provider import LLMConfig
-    from hone.lsp.server import HoneLanguageServer
-    from hone.lsp.state import DocumentState
+    from hone.lsp.features.timing import TimingFeature
+    from hone.lsp.features.verification import VerificationFeature
     from hone.runner.report import TimingReport
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,6 @@ ON_CHANGE_DELAY_S = 1.5  # llm.trigger = onChange: quiet time after the last edi
 # After a save, LLM work (parsing the module, building prompts) starts only once the user has
 # not typed for this long: it costs CPU that rule diagnostics of the next keystrokes would share.
 ON_SAVE_DELAY_S = 0.5
-PROGRESS_CREATE_TIMEOUT_S = 5.0
 
 
 class _Sink:
@@ -63,14 +62,22 @@ class _Sink:
             "error": lsp.MessageType.Error,
             "warning": lsp.MessageType.Warning,
         }.get(level, lsp.MessageType.Info)
-        self.feature.server.show_message(message, kind)
+        self.feature.session.show_message(message, kind)
 
 
 class LLMFeature(Feature):
     name = "llm"
 
-    def __init__(self, server: HoneLanguageServer) -> None:
-        super().__init__(server)
+    def __init__(
+        self,
+        session: Session,
+        verifier: VerificationFeature | None,
+        timing: TimingFeature | None,
+    ) -> None:
+        self.session = session
+        self.verifier = verifier  # judges every rewrite before it is offered
+        if timing is not None:
+            timing.subscribe(self.on_timing_report)
         self._analyzer: LLMAnalyzer | None = None
         self._tasks: dict[str, asyncio.Task[Any]] = {}  # uri -> document-level analysis
         self._timers: dict[str, asyncio.Task[None]] = {}  # uri -> onChange debounce
@@ -103,33 +110,31 @@ class LLMFeature(Feature):
             return
         self._last_status = (state, reason)
         with contextlib.suppress(Exception):  # no transport (shutting down)
-            self.server.notify(STATUS_METHOD, {"state": state, "reason": reason})
+            self.session.notify(STATUS_METHOD, {"state": state, "reason": reason})
 
-    @staticmethod
-    def _functions(doc: DocumentState) -> list[FunctionInfo] | None:
-        """The current function index, or None while the rule analysis lags or fails to parse."""
-        analysis = doc.analysis
-        if analysis is None or not doc.analysis_is_current or not analysis.parses:
-            return None
-        return list(analysis.functions)
+    def _publish(self, doc: DocumentState, findings: Sequence[Finding]) -> None:
+        """Set the LLM findings, their rewrites judged by the verifier first."""
+        if self.verifier is not None:
+            findings = self.verifier.review_findings(doc, SOURCE_KEY, findings)
+        self.session.set_findings(doc.uri, SOURCE_KEY, findings)
 
     def _show(self, uri: str) -> None:
         """Re-position the document's LLM findings against its current text and publish."""
-        doc = self.server.get_document(uri)
+        doc = self.session.get_document(uri)
         if doc is None or self._analyzer is None:
             return
-        functions = self._functions(doc)
+        functions = doc.current_functions
         if functions is None:
             return  # on_analysed calls again once the rule analysis is current
-        findings = tuple(self._analyzer.findings(uri, doc.text, functions, doc.version))
+        findings = tuple(self._analyzer.findings(uri, doc.text, list(functions), doc.version))
         if findings != self._shown.get(uri, ()):
             self._shown[uri] = findings
-            self.server.set_findings(uri, SOURCE_KEY, findings)
+            self._publish(doc, findings)
 
     # -- hooks ------------------------------------------------------------------------------
     async def on_open(self, doc: DocumentState) -> None:
         """Reopening a file shows what the cache knows about it; nothing is sent."""
-        if not is_python(doc) or self._trigger(doc) == "off":
+        if not doc.is_python or self._trigger(doc) == "off":
             return
         config = self._config(doc)
         if not config.configured:
@@ -139,7 +144,7 @@ class LLMFeature(Feature):
             doc.uri, version, text, config, exclude=doc.settings.list("llm.exclude")
         )
         if restored:
-            await self.server.wait_for_analysis(doc.uri)
+            await self.session.wait_for_analysis(doc.uri)
             self._show(doc.uri)
 
     async def on_change(self, doc: DocumentState) -> None:
@@ -148,12 +153,12 @@ class LLMFeature(Feature):
             timer.cancel()
 
     async def on_analysed(self, doc: DocumentState) -> None:
-        functions = self._functions(doc)
+        functions = doc.current_functions
         if self._analyzer is not None and functions is not None:
             # an in-flight request for a function that has changed since is wasted money
-            self._analyzer.supersede(doc.uri, functions)
+            self._analyzer.supersede(doc.uri, list(functions))
             self._show(doc.uri)
-        if self._trigger(doc) == "onChange" and is_python(doc):
+        if self._trigger(doc) == "onChange" and doc.is_python:
             self._start_when_quiet(doc, ON_CHANGE_DELAY_S)
 
     def _start_when_quiet(self, doc: DocumentState, delay: float) -> None:
@@ -161,24 +166,24 @@ class LLMFeature(Feature):
         timer = self._timers.pop(doc.uri, None)
         if timer is not None:
             timer.cancel()
-        self._timers[doc.uri] = self.server.spawn(
+        self._timers[doc.uri] = self.session.spawn(
             self._after_quiet(doc, doc.version, delay), f"llm-debounce {doc.uri}"
         )
 
     async def _after_quiet(self, doc: DocumentState, version: int, delay: float) -> None:
         await asyncio.sleep(delay)
-        if self.server.get_document(doc.uri) is doc and doc.version == version:
+        if self.session.get_document(doc.uri) is doc and doc.version == version:
             self._timers.pop(doc.uri, None)
             self.start(doc)
 
     async def on_save(self, doc: DocumentState) -> None:
-        if self._trigger(doc) in ("onSave", "onChange") and is_python(doc):
+        if self._trigger(doc) in ("onSave", "onChange") and doc.is_python:
             self._start_when_quiet(doc, ON_SAVE_DELAY_S)
 
     async def on_timing_report(self, doc: DocumentState, report: TimingReport) -> None:
         """Profile-guided: after a timed run, the functions that took the time are sent first,
         with what was measured in their prompt (a new prompt, so they are asked again)."""
-        if self._trigger(doc) not in ("onSave", "onChange") or not is_python(doc):
+        if self._trigger(doc) not in ("onSave", "onChange") or not doc.is_python:
             return  # "manual" means only the user's command sends anything
         if doc.path is None:
             return
@@ -198,19 +203,19 @@ class LLMFeature(Feature):
             self._analyzer.forget(uri)
 
     async def on_settings_changed(self) -> None:
-        for doc in list(self.server.documents.values()):
-            if not is_python(doc):
+        for doc in list(self.session.documents.values()):
+            if not doc.is_python:
                 continue
             if self._trigger(doc) == "off" or not self._config(doc).configured:
                 await self.on_close(doc.uri)  # drop its LLM state and findings
-                self.server.set_findings(doc.uri, SOURCE_KEY, ())
+                self._publish(doc, ())
         if (
             all(
                 self._trigger(d) == "off" or not self._config(d).configured
-                for d in self.server.documents.values()
-                if is_python(d)
+                for d in self.session.documents.values()
+                if d.is_python
             )
-            and self.server.documents
+            and self.session.documents
         ):
             self.send_status("off", "LLM analysis is off")
 
@@ -231,7 +236,7 @@ class LLMFeature(Feature):
         profile: Mapping[str, tuple[float, str]] | None = None,
     ) -> asyncio.Task[Any] | None:
         """(Re)start the LLM analysis of ``doc``; superseded saves are cancelled."""
-        if not is_python(doc):
+        if not doc.is_python:
             return None
         if self._trigger(doc) == "off":
             self.send_status("off", "llm.trigger is off")
@@ -239,7 +244,7 @@ class LLMFeature(Feature):
         previous = self._tasks.pop(doc.uri, None)
         if previous is not None:
             previous.cancel()  # shared per-function requests survive unless their text changed
-        task = self.server.spawn(self._run(doc, force, profile), f"llm {doc.uri}")
+        task = self.session.spawn(self._run(doc, force, profile), f"llm {doc.uri}")
         self._tasks[doc.uri] = task
         return task
 
@@ -252,16 +257,21 @@ class LLMFeature(Feature):
         uri = doc.uri
         config = self._config(doc)
         # Use the rule analysis' function index when it is current (it usually is by now).
-        await self.server.wait_for_analysis(uri, 2.0)
-        if self.server.get_document(uri) is not doc:
+        await self.session.wait_for_analysis(uri, 2.0)
+        if self.session.get_document(uri) is not doc:
             return None
         version, text = doc.version, doc.text
-        functions = self._functions(doc)
+        current = doc.current_functions
+        functions = list(current) if current is not None else None
         if profile and functions is not None:
             # only the measured functions, asked again now that their cost is known
             functions = [f for f in functions if f.qualname in profile]
             force = True
-        progress = _Progress(self, uri) if config.configured else None
+        progress = (
+            Progress(self.session.server, "llm", on_cancel=lambda: self._user_cancelled(uri))
+            if config.configured
+            else None
+        )
         try:
             report = await self.analyzer.analyse(
                 uri,
@@ -271,7 +281,7 @@ class LLMFeature(Feature):
                 exclude=doc.settings.list("llm.exclude"),
                 force=force,
                 functions=functions,
-                progress=progress.update if progress else None,
+                progress=self._progress_updates(progress) if progress else None,
                 on_result=lambda: self._show(uri),
                 profile=profile,
             )
@@ -282,10 +292,41 @@ class LLMFeature(Feature):
                 del self._tasks[uri]
         self._show(uri)
         if report.excluded:
-            self.server.log(f"hone: {uri} matches llm.exclude; it is never sent to the LLM")
+            self.session.log(f"hone: {uri} matches llm.exclude; it is never sent to the LLM")
         for error in report.errors:
-            self.server.log(f"hone: LLM analysis of {uri}: {error}", lsp.MessageType.Warning)
+            self.session.log(f"hone: LLM analysis of {uri}: {error}", lsp.MessageType.Warning)
         return report
+
+    def _progress_updates(self, progress: Progress) -> Callable[[int, int], None]:
+        """The analyser's ``progress(done, total)`` callback: the bar appears on the first call
+        (a cache-only pass shows none)."""
+        started = False
+
+        def update(done: int, total: int) -> None:
+            nonlocal started
+            if not started:
+                if not progress.supported:
+                    return
+                started = True
+                begin = progress.begin(
+                    "hone", f"hone: analysing {total} function{'s' * (total != 1)}", 0
+                )
+                # spawned (strongly referenced): it may outlive a quick analysis
+                self.session.spawn(begin, "llm-progress")
+                if done == 0:
+                    return
+            progress.report(
+                f"hone: analysed {done} of {total} functions",
+                int(100 * done / total) if total else 100,
+            )
+
+        return update
+
+    def _user_cancelled(self, uri: str) -> None:
+        log.info("hone: LLM analysis of %s cancelled by the user", uri)
+        if self._analyzer is not None:
+            self._analyzer.cancel(uri)
+        self.send_status("idle", "LLM analysis cancelled")
 
     # -- commands ---------------------------------------------------------------------------
     def commands(self) -> Mapping[str, CommandHandler]:
@@ -299,15 +340,15 @@ class LLMFeature(Feature):
             elif isinstance(arg, Mapping) and isinstance(arg.get("uri"), str):
                 uris.append(arg["uri"])
         if not uris:
-            return [d for d in self.server.documents.values() if is_python(d)]
-        docs = [self.server.get_document(u) for u in uris]
+            return [d for d in self.session.documents.values() if d.is_python]
+        docs = [self.session.get_document(u) for u in uris]
         return [d for d in docs if d is not None]
 
     async def _analyse_command(self, args: Sequence[Any]) -> dict[str, Any]:
         """``hone.analyseFileWithLLM [{"uri": ...}]``: every function of the file(s)."""
         docs = self._documents_from_args(args)
         if not docs:
-            self.server.show_message("hone: no open Python document to analyse.")
+            self.session.show_message("hone: no open Python document to analyse.")
             return {"documents": 0}
         summary: dict[str, Any] = {
             "documents": 0,
@@ -318,7 +359,7 @@ class LLMFeature(Feature):
         }
         for doc in docs:
             if self._trigger(doc) == "off":
-                self.server.show_message(
+                self.session.show_message(
                     "hone: LLM analysis is off (hone.llm.trigger = off).", lsp.MessageType.Info
                 )
                 continue
@@ -339,7 +380,7 @@ class LLMFeature(Feature):
             summary["cacheHits"] += report.cache_hits
             summary["errors"].extend(report.errors)
             if report.excluded:
-                self.server.show_message(
+                self.session.show_message(
                     f"hone: {doc.uri} matches hone.llm.exclude: it is never sent to the LLM.",
                     lsp.MessageType.Info,
                 )
@@ -347,101 +388,8 @@ class LLMFeature(Feature):
 
     async def _clear_command(self, args: Sequence[Any]) -> dict[str, Any]:
         removed = await asyncio.to_thread(self.analyzer.clear_cache)
-        self.server.log(f"hone: LLM cache cleared ({removed} entries)", lsp.MessageType.Info)
+        self.session.log(f"hone: LLM cache cleared ({removed} entries)", lsp.MessageType.Info)
         return {"removed": removed}
-
-
-class _Progress:
-    """A ``$/progress`` bar for one analysis, cancellable from the client.
-
-    Created lazily on the first update (a cache-only pass shows none); if the client does not
-    support server-initiated progress, or does not answer, there is simply no bar.
-    """
-
-    def __init__(self, feature: LLMFeature, uri: str) -> None:
-        self.feature = feature
-        self.uri = uri
-        self.token = f"hone-llm-{uuid.uuid4().hex}"
-        self._task: asyncio.Task[bool] | None = None
-        self._last: tuple[int, int] | None = None
-        self._ended = False
-
-    @property
-    def _supported(self) -> bool:
-        caps = self.feature.server.client_capabilities
-        window = getattr(caps, "window", None)
-        return bool(getattr(window, "work_done_progress", False))
-
-    def update(self, done: int, total: int) -> None:
-        if self._ended or not self._supported:
-            return
-        self._last = (done, total)
-        if self._task is None:
-            # spawned (strongly referenced): it may outlive a quick analysis
-            self._task = self.feature.server.spawn(self._begin(total), "llm-progress")
-        elif self._task.done() and not self._task.cancelled() and self._task.result():
-            self._report(done, total)
-
-    async def _begin(self, total: int) -> bool:
-        server = self.feature.server
-        # asyncio.wait, not wait_for: a late answer must find its future still pending (pygls
-        # fails on a response to a cancelled request).
-        created = asyncio.ensure_future(server.work_done_progress.create_async(self.token))
-        done, _ = await asyncio.wait({created}, timeout=PROGRESS_CREATE_TIMEOUT_S)
-        if not done or created.exception() is not None:
-            # the client refused or did not answer: no progress bar
-            log.info("hone: no progress bar for LLM analysis (%s)", "refused" if done else "late")
-            return False
-        if self._ended:
-            server.work_done_progress.tokens.pop(self.token, None)
-            server.work_done_progress.end(self.token, lsp.WorkDoneProgressEnd())
-            return False
-        cancelled = server.work_done_progress.tokens.get(self.token)
-        if cancelled is not None:
-            loop = asyncio.get_running_loop()
-            cancelled.add_done_callback(lambda _f: loop.call_soon_threadsafe(self._user_cancelled))
-        server.work_done_progress.begin(
-            self.token,
-            lsp.WorkDoneProgressBegin(
-                title="hone",
-                message=f"hone: analysing {total} function{'s' * (total != 1)}",
-                cancellable=True,
-                percentage=0,
-            ),
-        )
-        if self._last is not None and self._last[0] > 0:
-            self._report(*self._last)
-        return True
-
-    def _report(self, done: int, total: int) -> None:
-        self.feature.server.work_done_progress.report(
-            self.token,
-            lsp.WorkDoneProgressReport(
-                message=f"hone: analysed {done} of {total} functions",
-                percentage=int(100 * done / total) if total else 100,
-                cancellable=True,
-            ),
-        )
-
-    def _user_cancelled(self) -> None:
-        if self._ended:
-            return
-        feature = self.feature
-        log.info("hone: LLM analysis of %s cancelled by the user", self.uri)
-        if feature._analyzer is not None:
-            feature._analyzer.cancel(self.uri)
-        feature.send_status("idle", "LLM analysis cancelled")
-
-    def end(self) -> None:
-        if self._ended:
-            return
-        self._ended = True
-        server = self.feature.server
-        server.work_done_progress.tokens.pop(self.token, None)
-        task = self._task
-        if task is not None and task.done() and not task.cancelled() and task.result():
-            server.work_done_progress.end(self.token, lsp.WorkDoneProgressEnd())
-        # a begin still in flight sees ``_ended`` and closes the bar itself
 
 
 HOT_SHARE = 0.05  # a function under 5 % of the run's time is not worth a profile-guided request

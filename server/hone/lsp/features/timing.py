@@ -30,13 +30,11 @@ the client declares that it shows reports itself (``capabilities.experimental.ho
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import itertools
 import logging
 import os
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,14 +43,18 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
 from hone.core.finding import Category, Finding, Severity, Span
-from hone.lsp.config import uri_to_path
+from hone.core.paths import uri_to_path
 from hone.lsp.feature import CommandHandler, Feature
+from hone.lsp.progress import Progress
+from hone.lsp.session import Session
+from hone.lsp.state import DocumentState
 
 if TYPE_CHECKING:
     from hone.core.functions import FunctionInfo
-    from hone.lsp.server import HoneLanguageServer
-    from hone.lsp.state import DocumentState
     from hone.runner.report import FunctionTiming, TimingReport
+
+# Told about every report that matches its document's current text (e.g. profile-guided LLM).
+TimingListener = Callable[[DocumentState, "TimingReport"], Coroutine[Any, Any, None]]
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +152,9 @@ def _line_span(text_line: str, line: int) -> Span:
 class TimingFeature(Feature):
     name = "timing"
 
-    def __init__(self, server: HoneLanguageServer) -> None:
-        super().__init__(server)
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._listeners: list[TimingListener] = []
         self._active: _ActiveRun | None = None
         self._shown: dict[str, _Shown] = {}
         self._samples: dict[str, str] = {}  # uri -> folder of the last run's argument samples
@@ -162,6 +165,10 @@ class TimingFeature(Feature):
         """The latest report of a document, until it is closed or run again, edits or not (its
         ``samples_path`` holds the recorded calls; line numbers may be stale after an edit)."""
         return self._last.get(uri)
+
+    def subscribe(self, listener: TimingListener) -> None:
+        """Have ``listener(doc, report)`` called after each run whose report matches the text."""
+        self._listeners.append(listener)
 
     # -- contract -------------------------------------------------------------------------------
     def commands(self) -> Mapping[str, CommandHandler]:
@@ -174,7 +181,7 @@ class TimingFeature(Feature):
     async def on_change(self, doc: DocumentState) -> None:
         # the line numbers of the report no longer match the text: drop what it drew
         if self._shown.pop(doc.uri, None) is not None:
-            self.server.set_findings(doc.uri, SOURCE, ())
+            self.session.set_findings(doc.uri, SOURCE, ())
 
     async def on_close(self, uri: str) -> None:
         self._shown.pop(uri, None)
@@ -266,14 +273,14 @@ class TimingFeature(Feature):
         shown = self._shown.get(uri or "")
         if shown is None:
             return {"message": "no timing report for this document"}
-        doc = self.server.get_document(uri or "")
+        doc = self.session.get_document(uri or "")
         text = doc.text if doc is not None and doc.version == shown.version else None
         wanted = args[0].get("function") if args and isinstance(args[0], Mapping) else None
         for f in shown.functions.values():
             if f.qualname == wanted and f.lines:
                 per_line = ", ".join(f"line {ln.line}: {fmt_seconds(ln.self_s)}" for ln in f.lines)
-                self.server.log(f"hone: {f.qualname}: {per_line}", lsp.MessageType.Info)
-        self.server.log(shown.report.render_text(text), lsp.MessageType.Info)
+                self.session.log(f"hone: {f.qualname}: {per_line}", lsp.MessageType.Info)
+        self.session.log(shown.report.render_text(text), lsp.MessageType.Info)
         return {"summary": shown.report.summary()}
 
     async def _run_command(self, args: Sequence[Any]) -> Any:
@@ -284,8 +291,8 @@ class TimingFeature(Feature):
                 f"a run is already in progress ({active.name}, "
                 f"{time.monotonic() - active.started:.0f} s); cancel it first ({CANCEL_COMMAND})"
             )
-        settings = self.server.settings_for(uri)
-        refusal = self.server.trust_refusal("Run with timing", uri, settings)
+        settings = self.session.settings_for(uri)
+        refusal = self.session.trust_refusal("Run with timing", uri, settings)
         if refusal is not None:  # before run.enabled: the refusal says how to allow runs
             raise RunRefused(refusal)
         if not settings.bool("run.enabled"):
@@ -293,7 +300,7 @@ class TimingFeature(Feature):
         path = uri_to_path(uri)
         if path is None:
             raise RunRefused("only files on disk can be run (save the document first)")
-        doc = self.server.get_document(uri)
+        doc = self.session.get_document(uri)
         if doc is not None:
             text, version = doc.text, doc.version
         else:
@@ -325,15 +332,15 @@ class TimingFeature(Feature):
             run_with_timing,
         )
 
-        settings = self.server.settings_for(uri)
-        doc = self.server.get_document(uri)
-        folder_uri = doc.folder if doc is not None else self.server.config.folder_for(uri)
+        settings = self.session.settings_for(uri)
+        doc = self.session.get_document(uri)
+        folder_uri = doc.folder if doc is not None else self.session.config.folder_for(uri)
         folder = uri_to_path(folder_uri) if folder_uri else None
         try:
             interpreter = choose_interpreter(
                 folder,
                 settings.str("run.python"),
-                confirmed_venv=self.server.confirmed_venv(uri, settings),
+                confirmed_venv=self.session.confirmed_venv(uri, settings),
             )
         except InterpreterError as exc:
             raise RunRefused(str(exc)) from None
@@ -355,15 +362,23 @@ class TimingFeature(Feature):
             env_remove=(api_key_env,) if api_key_env else (),
         )
         what = f"{path.name}" + (f" ({function}())" if function else "")
-        self.server.log(f"hone: running {what} with {interpreter.describe()}")
-        progress = _Progress(self.server, f"hone: running {what} with timing", cancel)
-        await progress.begin()
+        self.session.log(f"hone: running {what} with {interpreter.describe()}")
+        progress = Progress(self.session.server, "run", on_cancel=cancel.set)
+        await progress.begin(f"hone: running {what} with timing", "starting")
+        last_tick = 0.0
+
+        def tick(elapsed: float) -> None:
+            nonlocal last_tick
+            if elapsed - last_tick >= PROGRESS_EVERY_S:
+                last_tick = elapsed
+                progress.report(f"{elapsed:.1f} s")
+
         try:
-            report = await run_with_timing(request, cancel=cancel, on_progress=progress.tick)
+            report = await run_with_timing(request, cancel=cancel, on_progress=tick)
         finally:
-            progress.end()
+            progress.end("done")
         if report.error is not None and report.exit_code is None:
-            self.server.log(f"hone: {what} was not run: {report.error}", lsp.MessageType.Warning)
+            self.session.log(f"hone: {what} was not run: {report.error}", lsp.MessageType.Warning)
             raise RunRefused(f"cannot run {what}: {report.error}")
         return report
 
@@ -376,8 +391,8 @@ class TimingFeature(Feature):
             self._samples[uri] = os.path.dirname(report.samples_path)
         self._last[uri] = report
         summary = report.summary()
-        self.server.log(f"hone: {path.name}: {report.render_text(text)}")
-        doc = self.server.get_document(uri)
+        self.session.log(f"hone: {path.name}: {report.render_text(text)}")
+        doc = self.session.get_document(uri)
         stale = doc is None or doc.version != version
         functions: list[dict[str, Any]] = []
         hot_lines: list[dict[str, Any]] = []
@@ -409,11 +424,12 @@ class TimingFeature(Feature):
                         }
                     )
             self._shown[uri] = shown
-            self.server.set_findings(uri, SOURCE, self._findings(doc, report))
+            self.session.set_findings(uri, SOURCE, self._findings(doc, report))
             self._refresh_lenses()
             # profile-guided: e.g. the LLM looks at the functions that took the time first
-            self.server.spawn(self.server.dispatch("on_timing_report", doc, report))
-        self.server.notify(
+            for listener in self._listeners:
+                self.session.spawn(listener(doc, report), "timing-report")
+        self.session.notify(
             "hone/timingReport",
             {
                 "uri": uri,
@@ -427,7 +443,7 @@ class TimingFeature(Feature):
         )
         if not self._client_shows_reports():
             kind = lsp.MessageType.Info if report.ok else lsp.MessageType.Warning
-            self.server.show_message(f"hone: {summary}", kind)
+            self.session.show_message(f"hone: {summary}", kind)
         return {
             "summary": summary,
             "ok": report.ok,
@@ -506,7 +522,7 @@ class TimingFeature(Feature):
     # -- plumbing -------------------------------------------------------------------------------
     def _client_caps(self) -> lsp.ClientCapabilities | None:
         try:
-            caps = self.server.protocol.client_capabilities
+            caps = self.session.server.protocol.client_capabilities
         except AttributeError:
             return None
         return caps if isinstance(caps, lsp.ClientCapabilities) else None
@@ -524,11 +540,11 @@ class TimingFeature(Feature):
 
         async def refresh() -> None:
             try:
-                await self.server.workspace_code_lens_refresh_async(None)
+                await self.session.server.workspace_code_lens_refresh_async(None)
             except Exception as exc:
                 log.info("workspace/codeLens/refresh failed: %r", exc)
 
-        self.server.spawn(refresh(), "codeLens-refresh")
+        self.session.spawn(refresh(), "codeLens-refresh")
 
     def _drop_samples(self, uri: str) -> None:
         folder = self._samples.pop(uri, None)
@@ -541,8 +557,9 @@ class TimingFeature(Feature):
 def _functions_of(doc: DocumentState) -> Sequence[FunctionInfo]:
     """The function index of the current text: the rule analysis's when it is current, else a
     quick stdlib parse (lenses must not wait for, or lag behind, the rule engine)."""
-    if doc.analysis_is_current and doc.analysis is not None and doc.analysis.parses:
-        return doc.analysis.functions
+    functions = doc.current_functions
+    if functions is not None:
+        return functions
     import ast
 
     from hone.core.functions import index_functions
@@ -556,64 +573,3 @@ def _functions_of(doc: DocumentState) -> Sequence[FunctionInfo]:
 
 def _same(a: str, b: str) -> bool:
     return os.path.abspath(a) == os.path.abspath(b)
-
-
-class _Progress:
-    """Server-initiated ``$/progress`` with a cancel button (when the client supports it)."""
-
-    _ids = itertools.count(1)
-
-    def __init__(self, server: HoneLanguageServer, title: str, cancel: asyncio.Event) -> None:
-        self.server = server
-        self.title = title
-        self.cancel = cancel
-        self.token: str | None = None
-        self._last = 0.0
-
-    def _supported(self) -> bool:
-        try:
-            caps = self.server.protocol.client_capabilities
-        except AttributeError:
-            return False
-        window = caps.window if caps is not None else None
-        return bool(window and window.work_done_progress)
-
-    async def begin(self) -> None:
-        if not self._supported():
-            return
-        token = f"hone-run-{os.getpid()}-{next(self._ids)}"
-        progress = self.server.work_done_progress
-        try:
-            await asyncio.wait_for(progress.create_async(token), 5.0)
-        except Exception as exc:  # the client refused or did not answer: run without progress
-            log.info("window/workDoneProgress/create failed: %r", exc)
-            return
-        self.token = token
-        future = progress.tokens.get(token)
-        if future is not None:
-            future.add_done_callback(lambda _f: self.cancel.set())
-        progress.begin(
-            token,
-            lsp.WorkDoneProgressBegin(title=self.title, cancellable=True, message="starting"),
-        )
-
-    def tick(self, elapsed: float) -> None:
-        if self.token is None or elapsed - self._last < PROGRESS_EVERY_S:
-            return
-        self._last = elapsed
-        with contextlib.suppress(Exception):
-            self.server.work_done_progress.report(
-                self.token,
-                lsp.WorkDoneProgressReport(message=f"{elapsed:.1f} s", cancellable=True),
-            )
-
-    def end(self) -> None:
-        if self.token is None:
-            return
-        progress = self.server.work_done_progress
-        with contextlib.suppress(Exception):
-            progress.end(self.token, lsp.WorkDoneProgressEnd(message="done"))
-        future = progress.tokens.pop(self.token, None)
-        if future is not None and not future.done():
-            future.set_result(None)  # (its callback sets cancel: the run is over anyway)
-        self.token = None

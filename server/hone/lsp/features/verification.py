@@ -10,9 +10,11 @@ faster.  The verdict then shapes what the user is offered:
 * rejected (behaved differently) or measurably slower: the fix is withdrawn and the finding
   says why ("hone rejected a suggested rewrite: result differed for input #3 (...)").
 
-Findings pass through :meth:`review_findings` whenever a source sets them; unknown rewrites are
-queued (bounded concurrency, never on the keystroke path) and, when a verdict lands, the source's
-findings are reviewed again and re-published.  LLM suggestions are verified as they arrive (they
+The sources that carry rewrites ask for it: the LLM feature passes its findings through
+:meth:`VerificationFeature.review_findings` before it sets them, and the session does the same
+with rule findings (``Session.review_rule_findings``).  Unknown rewrites are queued (bounded
+concurrency, never on the keystroke path) and, when a verdict lands, the source's findings are
+reviewed again and handed back to the session.  LLM suggestions are verified as they arrive (they
 arrive on save); unsafe rule fixes only once the document is saved, so typing never starts
 sandboxes.  Arguments recorded by the last "run with timing" of the document are replayed first.
 """
@@ -22,15 +24,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hone.core.finding import Edit, Finding, Fix, Safety
 from hone.lsp.feature import Feature
+from hone.lsp.session import Session
+from hone.lsp.state import DocumentState
 
 if TYPE_CHECKING:
     from hone.core.functions import FunctionInfo
-    from hone.lsp.server import HoneLanguageServer
-    from hone.lsp.state import DocumentState
+    from hone.lsp.features.timing import TimingFeature
     from hone.verify.service import VerificationService
     from hone.verify.verifier import Verdict, VerifyRequest
 
@@ -42,8 +45,9 @@ MAX_QUEUED_PER_DOCUMENT = 16  # a file full of unsafe fixes must not start a san
 class VerificationFeature(Feature):
     name = "verify"
 
-    def __init__(self, server: HoneLanguageServer) -> None:
-        super().__init__(server)
+    def __init__(self, session: Session, timing: TimingFeature | None) -> None:
+        self.session = session
+        self.timing = timing  # its last run's recorded calls are replayed first
         self._service: VerificationService | None = None
         self._verdicts: dict[str, Verdict] = {}
         self._queued: dict[str, str] = {}  # key -> uri
@@ -58,19 +62,21 @@ class VerificationFeature(Feature):
             self._service = VerificationService(max_concurrency=1)
         return self._service
 
-    # -- hooks ------------------------------------------------------------------------------
+    # -- the step sources ask for --------------------------------------------------------------
     def review_findings(
         self, doc: DocumentState, source: str, findings: Sequence[Finding]
     ) -> Sequence[Finding]:
+        """``findings`` with the verdicts known so far applied; unknown rewrites are queued and,
+        once judged, ``source``'s findings are reviewed again and set on the session."""
         # Verification loads the user's module, i.e. runs its top-level code: it is allowed
         # exactly where running code is (run.enabled, which VS Code turns off in untrusted
         # workspaces).
         if not doc.settings.bool("verify.enabled") or not doc.settings.bool("run.enabled"):
             return findings
-        if self.server.trust_refusal("verification", doc.uri, doc.settings) is not None:
+        if self.session.trust_refusal("verification", doc.uri, doc.settings) is not None:
             return findings  # an untrusted folder: nothing of it runs
         self._raw[(doc.uri, source)] = tuple(findings)
-        functions = _functions(doc)
+        functions = doc.current_functions
         if functions is None:
             return findings
         recorded = self._recorded(doc.uri)
@@ -106,9 +112,9 @@ class VerificationFeature(Feature):
             raw is not None
             and doc.settings.bool("verify.enabled")
             and doc.settings.bool("run.enabled")
-            and self.server.trust_refusal("verification", doc.uri, doc.settings) is None
+            and self.session.trust_refusal("verification", doc.uri, doc.settings) is None
         ):
-            await self.server.wait_for_analysis(doc.uri)
+            await self.session.wait_for_analysis(doc.uri)
             self._republish(doc.uri, "rules")
 
     async def on_close(self, uri: str) -> None:
@@ -118,9 +124,8 @@ class VerificationFeature(Feature):
 
     # -- work ---------------------------------------------------------------------------------
     def _recorded(self, uri: str) -> tuple[str, ...]:
-        timing: Any = self.server.feature_named("timing")
-        report = timing.last_report(uri) if timing is not None else None
-        path = getattr(report, "samples_path", None)
+        report = self.timing.last_report(uri) if self.timing is not None else None
+        path = report.samples_path if report is not None else None
         return (path,) if path else ()
 
     def _queue(self, doc: DocumentState, source: str, key: str, fn: FunctionInfo, fix: Fix) -> None:
@@ -132,7 +137,9 @@ class VerificationFeature(Feature):
         if request is None:
             return
         self._queued[key] = doc.uri
-        self.server.spawn(self._verify(doc.uri, source, key, request), name=f"verify {fn.qualname}")
+        self.session.spawn(
+            self._verify(doc.uri, source, key, request), name=f"verify {fn.qualname}"
+        )
 
     def _request(self, doc: DocumentState, fn: FunctionInfo, fix: Fix) -> VerifyRequest | None:
         from hone.core.text import apply_edits
@@ -150,7 +157,7 @@ class VerificationFeature(Feature):
             python = choose_interpreter(
                 folder,
                 doc.settings.str("run.python"),
-                confirmed_venv=self.server.confirmed_venv(doc.uri, doc.settings),
+                confirmed_venv=self.session.confirmed_venv(doc.uri, doc.settings),
             ).path
         except InterpreterError as exc:
             log.info("verification uses hone's interpreter: %s", exc)
@@ -176,7 +183,7 @@ class VerificationFeature(Feature):
         finally:
             self._queued.pop(key, None)
         self._verdicts[key] = verdict
-        self.server.log(
+        self.session.log(
             f"hone: verified a rewrite of {request.qualname}: {verdict.title_suffix()} "
             f"({verdict.explanation()}, {verdict.elapsed_s:.1f} s)"
         )
@@ -184,24 +191,18 @@ class VerificationFeature(Feature):
 
     def _republish(self, uri: str, source: str) -> None:
         raw = self._raw.get((uri, source))
-        if raw is not None and self.server.get_document(uri) is not None:
-            self.server.set_findings(uri, source, raw)
+        doc = self.session.get_document(uri)
+        if raw is not None and doc is not None:
+            self.session.set_findings(uri, source, self.review_findings(doc, source, raw))
 
 
 # -- helpers --------------------------------------------------------------------------------------
 
 
-def _functions(doc: DocumentState) -> list[FunctionInfo] | None:
-    analysis = doc.analysis
-    if analysis is None or not doc.analysis_is_current or not analysis.parses:
-        return None
-    return list(analysis.functions)
-
-
 def _folder_path(doc: DocumentState) -> str | None:
     if not doc.folder:
         return None
-    from hone.llm.analyzer import uri_to_path
+    from hone.core.paths import uri_to_path_text as uri_to_path
 
     return uri_to_path(doc.folder)
 
