@@ -96,6 +96,21 @@ class ConfigManager:
         self.trust.trust.set_client_trust(client_trusted)
         self.init_options = _unwrap_section(options) if options is not None else None
 
+    def lift_restricted_mode(self) -> None:
+        """Trust was granted: drop the ``run.enabled: false`` the VS Code extension adds to
+        ``initializationOptions`` in Restricted Mode (a user's own ``run.enabled`` still comes
+        back through ``workspace/configuration``, which wins)."""
+        opts = self.init_options
+        if isinstance(opts, dict):
+            run = opts.get("run")
+            if isinstance(run, dict) and run.get("enabled") is False:
+                self.init_options = {
+                    **opts,
+                    "run": {k: v for k, v in run.items() if k != "enabled"},
+                }
+            elif opts.get("run.enabled") is False:
+                self.init_options = {k: v for k, v in opts.items() if k != "run.enabled"}
+
     def folders(self) -> list[str]:
         """Workspace folder URIs (the root URI when the client sent no folders)."""
         try:

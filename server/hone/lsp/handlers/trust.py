@@ -41,7 +41,9 @@ def register(ls: LanguageServer, session: Session, features: FeatureSet) -> None
     @handler(ls, GRANT_NOTIFICATION)
     def did_grant_trust(params: Any) -> None:
         session.config.trust.grant()
+        session.config.lift_restricted_mode()
         log.info("the editor granted workspace trust")
+        session.reload_settings()
         reanalyse()
 
     @ls.command(TRUST_FOLDER_COMMAND)
