@@ -243,7 +243,7 @@ def decide(
     if client_trusted is False:
         return TrustDecision(False, "the editor does not trust this workspace (Restricted Mode)")
     if folder is None:
-        return TrustDecision(False, "no folder")
+        return TrustDecision(False, "the file is outside every workspace folder")
     target = real(folder)
     for raw in trusted_folders:
         given = os.path.expanduser(raw.strip())

@@ -292,14 +292,14 @@ class TimingFeature(Feature):
                 f"{time.monotonic() - active.started:.0f} s); cancel it first ({CANCEL_COMMAND})"
             )
         settings = self.session.settings_for(uri)
+        path = uri_to_path(uri)
+        if path is None:
+            raise RunRefused("only files on disk can be run (save the document first)")
         refusal = self.session.trust_refusal("Run with timing", uri, settings)
         if refusal is not None:  # before run.enabled: the refusal says how to allow runs
             raise RunRefused(refusal)
         if not settings.bool("run.enabled"):
             raise RunRefused("Run with timing is turned off (setting run.enabled)")
-        path = uri_to_path(uri)
-        if path is None:
-            raise RunRefused("only files on disk can be run (save the document first)")
         doc = self.session.get_document(uri)
         if doc is not None:
             text, version = doc.text, doc.version
