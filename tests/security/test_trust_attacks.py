@@ -354,6 +354,10 @@ async def test_vscode_grant_lifts_the_restrictions_without_a_restart(home: Home,
         uri = await client.open(ws / "a.py", SLOW)
         ran, said = await run_with_timing(client, uri)
         assert not ran and "Restricted Mode" in said
+        # a command link (e.g. in a repository's Markdown) cannot go around VS Code's trust
+        with pytest.raises(Exception, match="Manage Workspace Trust"):
+            await execute(client, "hone.trustFolder", {"uri": uri})
+        assert not home.trust_store.exists()
         # what the extension sends on onDidGrantWorkspaceTrust
         client.protocol.notify("hone/didGrantTrust", {})
         client.configuration_changed({"hone": {}})

@@ -48,6 +48,11 @@ def register(ls: LanguageServer, session: Session, features: FeatureSet) -> None
 
     @ls.command(TRUST_FOLDER_COMMAND)
     def trust_folder(*args: Any) -> str:
+        if session.config.trust.trust.client_trusted is not None:
+            # the editor has its own trust (VS Code): a command link must not go around it
+            raise TrustCommandError(
+                "hone: this editor decides trust itself (VS Code: 'Manage Workspace Trust')"
+            )
         uri = _uri_argument(args)
         if uri is None:
             raise TrustCommandError(f"{TRUST_FOLDER_COMMAND} needs {{uri: <a document or folder>}}")
