@@ -190,6 +190,26 @@ def hone_run(path: Path, instrument: bool, counts: bool = True) -> tuple[float, 
     return elapsed, cpu, report.wall_s, report.summary()
 
 
+def sandbox_startup(python: str, n: int = 10) -> tuple[float, float] | None:
+    """(plain, sandboxed) wall seconds of ``python -S -c pass``, the best of ``n``: what the OS
+    sandbox adds to every run (None when no sandbox can start here)."""
+    import asyncio
+
+    from hone.sandbox import Policy, availability, launch
+
+    if not availability().ok:
+        return None
+
+    async def boxed() -> float:
+        start = time.perf_counter()
+        box = await launch([python, "-S", "-c", "pass"], Policy())
+        await box.wait()
+        return time.perf_counter() - start
+
+    plain = min(timed([python, "-S", "-c", "pass"], Path.cwd())[0] for _ in range(n))
+    return plain, min(asyncio.run(boxed()) for _ in range(n))
+
+
 COLUMNS = ["plain", "hone", "hone-args", "hone-sample", "cProfile", "pyinstrument"]
 
 
@@ -254,6 +274,7 @@ def main() -> int:
             best["hone-reported-wall"] = min(reported)
             results[name] = best
 
+    startup = sandbox_startup(python)
     load_after = os.getloadavg()[0]
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, min of {opts.repeat} runs, "
@@ -282,9 +303,18 @@ def main() -> int:
     print(
         f"loop-heavy: reported wall within {gap:.1%} of plain -> {'OK' if gap <= 0.05 else 'MISSED'}"
     )
+    if startup is not None:
+        plain_s, boxed_s = startup
+        print(
+            f"sandbox start-up: python -S -c pass {plain_s * 1000:.1f} ms plain, "
+            f"{boxed_s * 1000:.1f} ms in the OS sandbox (+{(boxed_s - plain_s) * 1000:.1f} ms a run)"
+        )
     if opts.json:
         Path(opts.json).write_text(
-            json.dumps({"results": results, "summaries": summaries}, indent=2)
+            json.dumps(
+                {"results": results, "summaries": summaries, "sandbox_startup_s": startup},
+                indent=2,
+            )
         )
     return 0
 

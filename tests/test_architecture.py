@@ -18,19 +18,45 @@ ROOT = "hone"
 
 # Which top-level parts of hone each part may import (itself always; the ``hone`` package root,
 # which only holds ``__version__``, from anywhere).  The layers, bottom up:
-#   core < rules < analysis < llm | verify | runner < lsp < cli
+#   core < sandbox < rules < analysis < llm | verify | runner < lsp < cli
 ALLOWED: dict[str, frozenset[str]] = {
     "core": frozenset(),
+    "sandbox": frozenset(),
     "rules": frozenset({"core"}),
     "analysis": frozenset({"core", "rules"}),
     "llm": frozenset({"core"}),
-    "verify": frozenset({"core"}),
-    "runner": frozenset({"core"}),
+    "verify": frozenset({"core", "sandbox"}),
+    "runner": frozenset({"core", "sandbox"}),
     "docs_catalog": frozenset({"core", "rules"}),
     "docs_gen": frozenset({"core", "rules", "docs_catalog"}),
-    "lsp": frozenset({"core", "rules", "analysis", "llm", "verify", "runner", "docs_catalog"}),
+    "rule_docs": frozenset({"core", "rules", "docs_catalog"}),
+    "lsp": frozenset(
+        {
+            "core",
+            "sandbox",
+            "rules",
+            "analysis",
+            "llm",
+            "verify",
+            "runner",
+            "docs_catalog",
+            "rule_docs",
+        }
+    ),
     "cli": frozenset(
-        {"core", "rules", "analysis", "llm", "verify", "runner", "lsp", "docs_catalog", "docs_gen"}
+        {
+            "core",
+            "sandbox",
+            "rules",
+            "analysis",
+            "llm",
+            "verify",
+            "runner",
+            "lsp",
+            "docs_catalog",
+            "docs_gen",
+            "rule_docs",
+        }
     ),
     "__main__": frozenset({"cli"}),
 }

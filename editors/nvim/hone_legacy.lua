@@ -8,12 +8,30 @@
 --     on_attach = function(client, bufnr) end,          -- optional: your keymaps
 --   })
 --
--- (or copy it to ~/.config/nvim/lua/hone_legacy.lua and `require('hone_legacy').setup({...})`).
+-- (or copy it to ~/.config/nvim/lua/hone_legacy.lua, and lua/hone/ui.lua to
+-- ~/.config/nvim/lua/hone/ui.lua, and `require('hone_legacy').setup({...})`).
 -- It starts hone from a FileType autocmd with vim.lsp.start (0.8+) or, on 0.7,
 -- vim.lsp.start_client + vim.lsp.buf_attach_client with one client per project root.
+-- The client side (code lens refreshes, the timing report buffer, :HoneRunWithTiming,
+-- :HoneTimingReport) is lua/hone/ui.lua, shared with lsp/hone.lua.
 
 local M = {}
 local uv = vim.uv or vim.loop -- vim.loop is deprecated since 0.10
+
+--- hone.ui: from 'runtimepath' (lua/hone/ui.lua), else next to this file (editors/nvim/lua).
+local function load_ui()
+  local ok, ui = pcall(require, 'hone.ui')
+  if ok then
+    return ui
+  end
+  local here = debug.getinfo(1, 'S').source:gsub('^@', '')
+  local path = vim.fn.fnamemodify(here, ':p:h') .. '/lua/hone/ui.lua'
+  ui = dofile(path)
+  package.loaded['hone.ui'] = ui
+  return ui
+end
+local ui = load_ui()
+M.ui = ui
 
 M.defaults = {
   name = 'hone',
@@ -42,31 +60,16 @@ function M.find_root(path, markers)
   end
 end
 
---- Run the buffer's file (or one function of it) with timing. hone shows the summary itself
---- (window/showMessage), draws the times as code lenses and the hottest lines as hints.
+--- Run the buffer's file (or one function of it) with timing; the report opens when it arrives.
 ---@param bufnr number|nil
 ---@param func string|nil
 function M.run_with_timing(bufnr, func)
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
-  local arg = { uri = vim.uri_from_bufnr(bufnr) }
-  if func and func ~= '' then
-    arg['function'] = func
-  end
   local clients = vim.lsp.get_clients and vim.lsp.get_clients({ bufnr = bufnr })
     or vim.lsp.buf_get_clients(bufnr)
   for _, client in pairs(clients) do
     if client.name == M.defaults.name then
-      local params = { command = 'hone.runWithTiming', arguments = { arg } }
-      local function on_reply(err)
-        if err then
-          vim.notify('hone: ' .. tostring(err.message), vim.log.levels.ERROR)
-        end
-      end
-      if vim.fn.has('nvim-0.11') == 1 then
-        client:request('workspace/executeCommand', params, on_reply, bufnr)
-      else
-        client.request('workspace/executeCommand', params, on_reply, bufnr)
-      end
+      ui.run_with_timing(client, bufnr, func)
       return
     end
   end
@@ -107,15 +110,16 @@ function M.attach(bufnr, opts)
   end
   local root = M.find_root(path, opts.root_markers) or vim.fn.fnamemodify(path, ':p:h')
   local user_on_attach = opts.on_attach
-  local config = {
+  local config = ui.extend_config({
     name = opts.name,
     cmd = opts.cmd,
     root_dir = root,
     workspace_folders = { { uri = vim.uri_from_fname(root), name = root } },
     settings = opts.settings,
     init_options = opts.init_options,
-    capabilities = opts.capabilities,
-    handlers = opts.handlers,
+    capabilities = opts.capabilities and vim.deepcopy(opts.capabilities),
+    handlers = opts.handlers and vim.deepcopy(opts.handlers),
+    commands = opts.commands and vim.deepcopy(opts.commands),
     on_init = function(client)
       -- Neovim 0.7 answers workspace/configuration but does not advertise it, so hone never
       -- asks: push the settings once instead (as nvim-lspconfig does).
@@ -125,9 +129,7 @@ function M.attach(bufnr, opts)
       end
     end,
     on_attach = function(client, buf)
-      vim.api.nvim_buf_create_user_command(buf, 'HoneRunWithTiming', function(cmd)
-        M.run_with_timing(buf, cmd.args)
-      end, { nargs = '?', desc = 'hone: run this file (or a function) with timing' })
+      ui.on_attach(client, buf)
       vim.api.nvim_buf_create_user_command(buf, 'HoneTrust', function()
         M.trust(buf)
       end, { desc = 'hone: trust this folder (lets hone run its code)' })
@@ -135,7 +137,7 @@ function M.attach(bufnr, opts)
         user_on_attach(client, buf)
       end
     end,
-  }
+  })
   if vim.lsp.start then -- Neovim 0.8 - 0.10 (and later)
     return vim.lsp.start(config, { bufnr = bufnr })
   end

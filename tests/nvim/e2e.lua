@@ -299,18 +299,29 @@ local function lens_at(line, pred)
   end
 end
 
---- Wait until lens_at(line, pred) exists, asking for lenses again every 300 ms.
+--- Wait until lens_at(line, pred) exists. The test never asks for lenses itself: the shipped
+--- config must refresh them (on attach, save, InsertLeave and after a run).
 local function wait_lens(what, line, pred)
-  local last = 0
   wait_for(what, function()
-    uv.update_time()
-    if uv.now() - last > 300 then
-      last = uv.now()
-      vim.lsp.codelens.refresh()
-    end
     return lens_at(line, pred) ~= nil
+  end, nil, function()
+    local seen = {}
+    for _, l in ipairs(vim.lsp.codelens.get(state.buf)) do
+      table.insert(seen, l.range.start.line .. ': ' .. tostring(l.command and l.command.title))
+    end
+    return 'lenses: ' .. table.concat(seen, ' | ')
   end)
   return lens_at(line, pred)
+end
+
+--- The window showing hone's timing report, and its lines.
+local function report_window()
+  for _, w in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+    local b = vim.api.nvim_win_get_buf(w)
+    if vim.api.nvim_buf_get_name(b):find('hone://timing-report/', 1, true) then
+      return w, vim.api.nvim_buf_get_lines(b, 0, -1, false)
+    end
+  end
 end
 
 --- Wait for the next hone/timingReport after `count` reports and return it.
@@ -440,10 +451,29 @@ local function main()
       expected_encoding
     )
     state.encoding = client.offset_encoding
+    -- the shipped config handles hone/timingReport itself (hone.ui): record what it receives
+    local ui = check(package.loaded['hone.ui'], 'the shipped config did not load hone.ui')
+    local handle = ui.on_timing_report
+    ui.on_timing_report = function(err, result, ctx)
+      table.insert(rec.reports, result)
+      return handle(err, result, ctx)
+    end
+    local caps = client.config.capabilities or {}
+    check(
+      caps.experimental and caps.experimental.honeTimingReport == true,
+      'the config does not declare experimental.honeTimingReport'
+    )
     -- "run with timing" is a separate server feature: without it its steps are skipped, saying so
     local provider = client.server_capabilities.executeCommandProvider
     local commands = type(provider) == 'table' and provider.commands or {}
     state.timing = vim.tbl_contains(commands, 'hone.runWithTiming')
+  end)
+
+  step('code lenses shown on attach, with no manual refresh', function()
+    if not state.timing then
+      return NO_TIMING
+    end
+    wait_lens('a run lens above busy()', line_of('def busy'), run_lens('busy'))
   end)
 
   local line = vim.api.nvim_buf_get_lines(state.buf, FINDING_LINE, FINDING_LINE + 1, false)[1]
@@ -619,6 +649,59 @@ local function main()
     end)
   end)
 
+  step('HONE101 underlines one line', function()
+    wait_for('a HONE101 diagnostic', function()
+      return #hone_diagnostics(state.buf, 'HONE101') > 0
+    end)
+    local d = hone_diagnostics(state.buf, 'HONE101')[1]
+    check(
+      d.lnum == d.end_lnum,
+      'HONE101 spans lines %d-%d (1-based %d-%d): a squiggle should mark one line',
+      d.lnum,
+      d.end_lnum,
+      d.lnum + 1,
+      d.end_lnum + 1
+    )
+    -- the link to the rule's page goes only to clients that declare they can show it
+    local caps = vim.lsp.protocol.make_client_capabilities().textDocument.publishDiagnostics or {}
+    if caps.codeDescriptionSupport then
+      local lsp_diag = d.user_data and d.user_data.lsp or {}
+      local href = lsp_diag.codeDescription and lsp_diag.codeDescription.href
+      check(
+        type(href) == 'string' and href:find('/docs/rules/HONE101.md', 1, true),
+        'HONE101 has no codeDescription.href to its page: %s',
+        vim.inspect(lsp_diag.codeDescription)
+      )
+    end
+  end)
+
+  step('hover on HONE101 shows the rule explanation', function()
+    local d = hone_diagnostics(state.buf, 'HONE101')[1]
+    vim.api.nvim_win_set_cursor(0, { d.lnum + 1, d.col })
+    vim.lsp.buf.hover()
+    local lines
+    wait_for('a hover window with HONE101 explained', function()
+      for _, w in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+        if vim.api.nvim_win_get_config(w).relative ~= '' then
+          lines = vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(w), 0, -1, false)
+          local text = table.concat(lines, '\n')
+          if text:find('HONE101', 1, true) and text:find('comprehension', 1, true) then
+            vim.api.nvim_win_close(w, true)
+            return true
+          end
+        end
+      end
+    end, nil, function()
+      return 'floating window text: ' .. vim.inspect(lines)
+    end)
+    local text = table.concat(lines, '\n')
+    check(
+      text:find('Example', 1, true) and text:find('out.append(x * x)', 1, true),
+      'the hover lacks the example: %s',
+      text
+    )
+  end)
+
   step('"Fix all safe hone issues" (source.fixAll.hone) applied, saved', function()
     wait_for('a HONE101 diagnostic', function()
       return #hone_diagnostics(state.buf, 'HONE101') > 0
@@ -690,14 +773,40 @@ local function main()
       'unexpected summary: %q',
       tostring(report.summary)
     )
-    -- the user sees the summary without any custom UI: window/showMessage
-    wait_for('the summary as a message', function()
-      for i = messages + 1, #rec.show_message do
-        if tostring(rec.show_message[i].message):find(report.summary, 1, true) then
-          return true
-        end
-      end
+    -- the report opens in a window below, with the per-function table; focus stays in the code
+    wait_for('the report in a window', function()
+      return report_window() ~= nil
     end)
+    local _, lines = report_window()
+    local text = table.concat(lines, '\n')
+    check(text:find(report.summary, 1, true) ~= nil, 'the report window lacks the summary:\n%s', text)
+    check(
+      text:find('main %(slow%.py:%d+%)') and text:find('busy %(slow%.py:%d+%)'),
+      'no rows for main() and busy() in the report:\n%s',
+      text
+    )
+    check(vim.api.nvim_get_current_buf() == state.buf, 'the report took the focus from the code')
+    -- the hot lines are the quickfix list
+    local qf = vim.fn.getqflist({ title = 1, items = 1 })
+    check(
+      #qf.items > 0 and qf.title:find('hone: ran in', 1, true) == 1,
+      'quickfix list: %s',
+      vim.inspect(qf)
+    )
+    check(
+      vim.fn.bufname(qf.items[1].bufnr):find('slow.py', 1, true)
+        and qf.items[1].text:find('of the run', 1, true),
+      'first quickfix entry: %s',
+      vim.inspect(qf.items[1])
+    )
+    -- hone sent no showMessage summary (the client shows reports itself)
+    for i = messages + 1, #rec.show_message do
+      check(
+        not tostring(rec.show_message[i].message):find('ran in', 1, true),
+        'a summary arrived as window/showMessage too: %s',
+        rec.show_message[i].message
+      )
+    end
   end)
 
   step('run progress reported with $/progress', function()
@@ -729,6 +838,28 @@ local function main()
         end
       end
     end)
+  end)
+
+  step('a ⏱ lens click opens the report at its function', function()
+    if not state.timing then
+      return NO_TIMING
+    end
+    local row = line_of('def busy')
+    vim.api.nvim_win_set_cursor(0, { row + 1, 0 })
+    state.choose = '⏱'
+    vim.lsp.codelens.run()
+    wait_for('the report window focused', function()
+      return report_window() == vim.api.nvim_get_current_win()
+    end)
+    local cursor_line = vim.api.nvim_get_current_line()
+    check(
+      cursor_line:find('busy (slow.py:', 1, true)
+        and (cursor_line:find('%d s ') or cursor_line:find('%d ms ')),
+      'the cursor is not on busy()\'s row with its figures: %q',
+      cursor_line
+    )
+    vim.cmd('wincmd p')
+    check(vim.api.nvim_get_current_buf() == state.buf, 'wincmd p did not go back to the code')
   end)
 
   step(':HoneRunWithTiming busy', function()
@@ -792,6 +923,46 @@ local function main()
     wait_for('a HONE201 diagnostic in other.py', function()
       return #hone_diagnostics(buf, 'HONE201') > 0
     end)
+  end)
+
+  step('invalid settings warn, naming the setting', function()
+    local client = state.client
+    local before = #rec.show_message
+    local bad = {
+      hone = {
+        diagnostics = { debounceMs = -5 }, -- out of range
+        rules = { severity = { HONE201 = 'loud' }, ignore = 'HONE101' }, -- bad value, wrong type
+      },
+    }
+    local tbl = has('nvim-0.10') and client.settings or client.config.settings
+    tbl.hone = bad.hone
+    if has('nvim-0.11') then
+      client:notify('workspace/didChangeConfiguration', { settings = tbl })
+    else
+      client.notify('workspace/didChangeConfiguration', { settings = tbl })
+    end
+    local function warned(key)
+      for i = before + 1, #rec.show_message do
+        local m = rec.show_message[i]
+        if
+          m.type == vim.lsp.protocol.MessageType.Warning
+          and tostring(m.message):find("invalid setting '" .. key .. "'", 1, true)
+        then
+          return true
+        end
+      end
+    end
+    for _, key in ipairs({ 'diagnostics.debounceMs', 'rules.severity', 'rules.ignore' }) do
+      wait_for('a warning about ' .. key, function()
+        return warned(key)
+      end, nil, function()
+        local seen = {}
+        for i = before + 1, #rec.show_message do
+          table.insert(seen, rec.show_message[i].message)
+        end
+        return 'messages: ' .. vim.inspect(seen)
+      end)
+    end
   end)
 
   step('stop the server cleanly', function()

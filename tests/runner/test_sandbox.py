@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import pickle
 import sys
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from hone.runner import (
     load_samples,
     run_with_timing,
 )
-from tests.runner.helpers import pids_in, process_gone
+from tests.runner.helpers import pid_namespace_line, pids_in, processes_in_namespace
 
 Write = Callable[..., Path]
 Run = Callable[..., TimingReport]
@@ -228,6 +227,7 @@ def test_timeout_kills_the_program_and_all_its_processes(write: Write, run: Run)
             while True:
                 x += 1
 
+        print("ns", os.readlink("/proc/self/ns/pid"))
         children = [subprocess.Popen(["sleep", "300"]) for _ in range(3)]
         for c in children:
             print("pid", c.pid)
@@ -243,9 +243,9 @@ def test_timeout_kills_the_program_and_all_its_processes(write: Write, run: Run)
     assert report.interrupted_at is not None and report.interrupted_at.function == "spin"
     assert report.profile == "partial"
     assert any(f.qualname == "spin" and f.self_s > 0 for f in report.functions)
-    pids = pids_in(report.stdout)
-    assert len(pids) == 4
-    assert all(process_gone(pid) for pid in pids)
+    assert len(pids_in(report.stdout)) == 4
+    # the sandbox's PID namespace ended with the run, with every process in it
+    assert processes_in_namespace(pid_namespace_line(report.stdout)) == []
 
 
 def test_stray_children_and_a_fork_storm_die_with_the_run(
@@ -268,6 +268,8 @@ def test_stray_children_and_a_fork_storm_die_with_the_run(
         with open({str(pid_file)!r}, "a") as fh:
             fh.write(f"{{os.getpid()}}\\n")
         if is_root:
+            print("ns", os.readlink("/proc/self/ns/pid"), flush=True)
+        if is_root:
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline:
                 with open({str(pid_file)!r}) as fh:
@@ -282,7 +284,7 @@ def test_stray_children_and_a_fork_storm_die_with_the_run(
     assert report.exit_code == 0 and not report.timed_out
     pids = [int(p) for p in pid_file.read_text().split()]
     assert len(pids) == 63
-    assert all(process_gone(pid) for pid in pids)
+    assert processes_in_namespace(pid_namespace_line(report.stdout)) == []
 
 
 def test_output_is_capped_and_the_rest_counted(write: Write, run: Run) -> None:
@@ -317,20 +319,25 @@ def test_memory_limit_stops_a_runaway_allocation(write: Write, run: Run) -> None
     assert report.peak_rss_bytes < 300 * 1024 * 1024
 
 
-def test_environment_loses_hone_secrets_only(write: Write, run: Run) -> None:
-    path = write("import os, json\nprint(json.dumps(sorted(os.environ)))\n")
+def test_environment_is_an_allow_list(write: Write, run: Run) -> None:
+    path = write("import os, json\nprint(json.dumps(dict(os.environ)))\n")
     env = {
-        "PATH": os.environ.get("PATH", ""),
+        "PATH": "/somewhere/bin",
         "OPENAI_API_KEY": "sk-secret",
         "HONE_LOG": "1",
         "MY_LLM_KEY": "also secret",
-        "USER_SETTING": "kept",
+        "USER_SETTING": "not allow-listed",
+        "LC_ALL": "C.UTF-8",
+        "TZ": "Europe/Paris",
     }
-    report = run(path, env=env, env_remove=("MY_LLM_KEY",))
-    names = json.loads(report.stdout)
-    assert "USER_SETTING" in names and "PATH" in names
-    assert not {"OPENAI_API_KEY", "HONE_LOG", "MY_LLM_KEY"} & set(names)
-    assert child_environment({"A": "1", "HONE_X": "2", "B": "3"}, ("B",)) == {"A": "1"}
+    report = run(path, env=env, env_remove=("TZ",))
+    seen = json.loads(report.stdout)
+    assert not {"OPENAI_API_KEY", "HONE_LOG", "MY_LLM_KEY", "USER_SETTING", "TZ"} & set(seen)
+    assert seen["LC_ALL"] == "C.UTF-8"
+    assert "/somewhere/bin" not in seen["PATH"] and seen["HOME"] == seen["TMPDIR"]
+    assert child_environment({"LANG": "1", "HONE_X": "2", "LC_ALL": "3"}, ("LC_ALL",)) == {
+        "LANG": "1"
+    }
 
 
 def test_bad_requests_give_clear_errors(tmp_path: Path, run: Run) -> None:
@@ -390,7 +397,7 @@ async def test_a_cancelled_caller_still_kills_the_program(tmp_path: Path) -> Non
     prog.write_text(
         "import os, subprocess, time\n"
         "p = subprocess.Popen(['sleep', '300'])\n"
-        f"open({str(pid_file)!r}, 'w').write(f'{{os.getpid()}} {{p.pid}}')\n"
+        f"open({str(pid_file)!r}, 'w').write(os.readlink('/proc/self/ns/pid') + ' 2')\n"
         "time.sleep(300)\n"
     )
     tick = asyncio.Event()
@@ -407,11 +414,12 @@ async def test_a_cancelled_caller_still_kills_the_program(tmp_path: Path) -> Non
     while not (pid_file.exists() and len(pid_file.read_text().split()) == 2):
         tick.clear()
         await asyncio.wait_for(tick.wait(), 30)
-    pids = [int(p) for p in pid_file.read_text().split()]
+    namespace = pid_file.read_text().split()[0]
+    assert len(processes_in_namespace(namespace)) >= 2
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-    assert all(process_gone(pid) for pid in pids)
+    assert processes_in_namespace(namespace) == []
 
 
 @pytest.mark.parametrize("sampler", ["signal", "thread"])
@@ -470,3 +478,35 @@ def test_peak_memory_is_the_programs_own_not_the_parents(write: Write, run: Run)
     assert report.ok
     assert report.peak_rss_bytes < 200 * 1024 * 1024, report.peak_rss_bytes
     del ballast
+
+
+def test_without_an_os_sandbox_the_run_goes_ahead_and_says_so(
+    write: Write, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hone.runner import sandbox as runner_sandbox
+    from hone.sandbox import Availability, process
+
+    off = Availability(False, "user namespaces are disabled")
+    monkeypatch.setattr(process, "availability", lambda: off)
+    monkeypatch.setattr(runner_sandbox, "availability", lambda: off)
+    report = run(write("import os\nprint(os.environ['HOME'] == os.environ['TMPDIR'])\n"))
+    assert report.ok and report.stdout == "True\n"
+    assert any("not isolated" in n and "user namespaces are disabled" in n for n in report.notes)
+
+
+def test_a_report_planted_as_a_link_to_a_user_file_is_not_read(
+    write: Write, run: Run, tmp_path: Path
+) -> None:
+    secret = tmp_path / "outside" / "settings.json"
+    secret.parent.mkdir()
+    secret.write_text('{"phase": "error", "error": "LEAKED-SECRET"}')
+    work = tmp_path / "planted-work"
+    path = write(
+        "import os\n"
+        "for name in ('report.json', 'snapshot.json'):\n"
+        f"    os.symlink({str(secret)!r}, os.path.join({str(work)!r}, name))\n"
+        "os._exit(3)\n"
+    )
+    report = run(path, work_dir=str(work))
+    assert report.error is None and report.exit_code == 3
+    assert "LEAKED-SECRET" not in json.dumps(report.to_dict())

@@ -127,6 +127,8 @@ def test_the_sources_table_is_what_the_docs_say() -> None:
         "llm.model",
         "llm.trigger",
         "trustedFolders",
+        "run.network",
+        "run.writeWorkspace",
     }
     trust = next(s for s in SPECS if s.key == "trustedFolders")
     assert Source.EDITOR not in trust.sources and Source.PYPROJECT not in trust.sources

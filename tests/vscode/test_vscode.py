@@ -48,7 +48,8 @@ CODE_SERVER = (
 )
 CHROMIUM = Path(os.environ.get("HONE_CHROMIUM", "/usr/bin/chromium"))
 SETUP_HINT = "run: bash vscode-client/scripts/ci-setup.sh"
-E2E_HARD_TIMEOUT_S = 480
+E2E_HARD_TIMEOUT_S = 600
+E2E_TARGET = "linux-x64"  # the .vsix the E2E installs (this machine's platform)
 PACKAGE_TIMEOUT_S = 600
 
 SAMPLE_NAME = "slow.py"
@@ -203,6 +204,64 @@ def test_extension_unit_tests() -> None:
     print(f"extension unit tests: {passed[1]} passed")
 
 
+# -- one .vsix per platform ------------------------------------------------------------------------
+
+TARGETS = {
+    # VS Code target: (native module suffix, a platform word in its file name)
+    "linux-x64": (".so", "x86_64-linux-gnu"),
+    "linux-arm64": (".so", "aarch64-linux-gnu"),
+    "darwin-arm64": (".so", "darwin"),
+    "win32-x64": (".pyd", "win_amd64"),
+}
+OLD_VSIX_BYTES = 21 * 1024 * 1024  # the single linux-x64 .vsix before per-platform builds
+
+
+def test_vsix_per_platform(tmp_path: Path) -> None:
+    """`npm run package` builds one .vsix per platform libcst ships wheels for (libcst 1.9 has none
+    for Intel macOS), each with that
+    platform's native modules for every bundled Python version and smaller than the old one."""
+    import zipfile
+
+    from tests.vscode.packs import read_pack
+
+    _need_node_modules()
+    lock_path = CLIENT / "build" / "e2e.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        env = _env()
+        env["HONE_BUNDLE_PYTHON"] = sys.executable
+        proc = subprocess.run(
+            ["npm", "run", "package"],
+            cwd=CLIENT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
+        sizes = {}
+        for target, (suffix, word) in TARGETS.items():
+            vsix = CLIENT / "dist" / f"hone-{target}.vsix"
+            assert vsix.exists(), f"no {vsix}: {proc.stdout[-2000:]}"
+            sizes[target] = vsix.stat().st_size
+            assert sizes[target] < OLD_VSIX_BYTES, (target, sizes[target])
+            with zipfile.ZipFile(vsix) as z:
+                names = z.namelist()
+                manifest = z.read("extension.vsixmanifest").decode()
+                pack = z.read("extension/bundled/deps.pack.br")
+            assert f'TargetPlatform="{target}"' in manifest, manifest
+            assert "extension/bundled/libs/hone/__init__.py" in names
+            deps = read_pack(pack)
+            for pkg, stem in (("libcst", "native"), ("pydantic_core", "_pydantic_core")):
+                natives = [p for p in deps if p.startswith(f"{pkg}/{stem}.") and p.endswith(suffix)]
+                assert natives and all(word in p for p in natives), (target, pkg, natives)
+                versions = {p.split(".")[1] for p in natives}
+                assert len(versions) >= 3, (target, pkg, natives)  # 3.11 - 3.13 at least
+    print("vsix sizes (MB):", {t: round(s / 1e6, 1) for t, s in sizes.items()})
+
+
 # -- end to end in code-server + Chromium -------------------------------------------------------
 
 
@@ -285,6 +344,9 @@ def _expectations() -> dict[str, Any]:
     steps: dict[str, dict[str, Any]] = {
         "status": {},
         "diagnostics": {},
+        "squiggle": {},
+        "hover": {},
+        "badSettings": {},
         "quickfix": {},
         "fixall": {},
         "settings": {},
@@ -299,6 +361,32 @@ def _expectations() -> dict[str, Any]:
         steps["diagnostics"]["skip"] = "hone's rules find nothing in the sample"
     else:
         steps["diagnostics"]["code"] = findings[0].code
+    # HONE101 in doubled(): its squiggle must mark one line of the loop (lines 5-8, 1-based)
+    append = next((f for f in findings if f.code == "HONE101" and f.function == "doubled"), None)
+    if append is None:
+        steps["squiggle"]["skip"] = steps["hover"]["skip"] = "no HONE101 in doubled()"
+    else:
+        steps["squiggle"].update(
+            code="HONE101", severity=str(append.severity.value), first=5, last=8
+        )
+        steps["hover"].update(
+            line=append.span.start.line + 1,
+            column=append.span.start.character + 1,
+            expect="Why",  # a heading of the explanation, not of the diagnostic
+            example="out.append(x * x)",  # the rule's documented example
+            href="docs/rules/HONE101.md",
+        )
+        if not caps.get("hoverProvider"):
+            steps["hover"]["skip"] = "the server does not advertise hoverProvider yet"
+    # invalid values of three kinds: out of range, not one of the allowed words, wrong type
+    steps["badSettings"].update(
+        settings={
+            "hone.diagnostics.debounceMs": -5,
+            "hone.rules.severity": {"HONE101": "loud"},
+            "hone.rules.ignore": "HONE101",
+        },
+        keys=["diagnostics.debounceMs", "rules.severity", "rules.ignore"],
+    )
     fixable = sorted(
         (f for f in findings if f.fix is not None),
         key=lambda f: (f.fix is None or f.fix.safety != Safety.SAFE, f.span.start),
@@ -379,7 +467,7 @@ def _run_e2e(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     env = _env()
     env["HONE_BUNDLE_PYTHON"] = sys.executable
     pkg = subprocess.run(
-        ["npm", "run", "package"],
+        ["npm", "run", "package", "--", E2E_TARGET],
         cwd=CLIENT,
         env=env,
         capture_output=True,
@@ -387,7 +475,7 @@ def _run_e2e(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         timeout=PACKAGE_TIMEOUT_S,
         check=False,
     )
-    vsix = CLIENT / "dist" / "hone.vsix"
+    vsix = CLIENT / "dist" / f"hone-{E2E_TARGET}.vsix"
     if pkg.returncode != 0 or not vsix.exists():
         pytest.fail(
             f"npm run package failed:\n{pkg.stdout[-5000:]}\n{pkg.stderr[-5000:]}", pytrace=False
@@ -528,7 +616,24 @@ def test_e2e_setting_change_applies_without_reload(e2e: dict[str, Any]) -> None:
 
 
 def test_e2e_run_with_timing(e2e: dict[str, Any]) -> None:
+    """The run, its toast, the hot-line decorations and the report view (toast button, ⏱ lens)."""
     _step(e2e, "run-with-timing")
+
+
+def test_e2e_squiggle_spans_one_line(e2e: dict[str, Any]) -> None:
+    _step(e2e, "squiggle-one-line")
+
+
+def test_e2e_hover_explains_the_rule(e2e: dict[str, Any]) -> None:
+    _step(e2e, "hover-rule")
+
+
+def test_e2e_restart_is_not_an_error(e2e: dict[str, Any]) -> None:
+    _step(e2e, "restart-quietly")
+
+
+def test_e2e_bad_settings_warn(e2e: dict[str, Any]) -> None:
+    _step(e2e, "bad-settings-warn")
 
 
 def test_e2e_llm_analysis(e2e: dict[str, Any]) -> None:

@@ -1,8 +1,8 @@
 /**
  * hone for VS Code: starts `hone serve` over stdio with vscode-languageclient and adds what the
  * protocol alone does not give: the palette commands, the status bar item (`hone/status`), the
- * drawing of timing reports (`hone/timingReport`), per-folder settings and the API key from
- * SecretStorage.  The decisions live in pure modules (settings, interpreter, report) that are
+ * drawing of timing reports (`hone/timingReport`: hot lines in the editor, the whole report in a
+ * read-only view that the ⏱ lenses open), per-folder settings and the API key from SecretStorage.  The decisions live in pure modules (settings, interpreter, report) that are
  * unit-tested without VS Code.
  */
 
@@ -27,7 +27,9 @@ import {
 import { planServer } from './interpreter';
 import { makeProbe } from './probe';
 import { onInterpreterChanged, selectedInterpreter } from './python';
-import { type HoneState, parseStatus, parseTimingReport, statusView } from './report';
+import { type HoneState, isNormalExitLine, parseStatus, parseTimingReport, statusView } from './report';
+import { parseFullReport } from './reportText';
+import { ReportView } from './reportView';
 import {
   RESTART_KEYS,
   clientSettings,
@@ -36,9 +38,13 @@ import {
   serverSettings,
 } from './settings';
 import { TimingView } from './timingView';
+import { unpackedDeps } from './unpack';
 
 const SECRET_KEY = 'hone.llm.apiKey';
 const FIX_ALL_KIND = 'source.fixAll.hone';
+/** The server command of the ⏱ lenses (it only logs the report); the client opens its view instead. */
+const SERVER_SHOW_REPORT = 'hone.showTimingReport';
+const SHOW_REPORT = 'hone.cmd.showTimingReport';
 
 let hone: Hone | undefined;
 
@@ -56,6 +62,7 @@ class Hone implements vscode.Disposable {
   private readonly output: vscode.LogOutputChannel;
   private readonly status: vscode.StatusBarItem;
   private readonly timing: TimingView;
+  private readonly reportView: ReportView;
   private readonly serverKeys: string[];
   private readonly disposables: vscode.Disposable[] = [];
   private client: LanguageClient | undefined;
@@ -67,8 +74,9 @@ class Hone implements vscode.Disposable {
     this.output = vscode.window.createOutputChannel('hone', { log: true });
     this.status = vscode.window.createStatusBarItem('hone.status', vscode.StatusBarAlignment.Right, 100);
     this.status.name = 'hone';
-    this.status.command = 'hone.cmd.showOutput';
+    this.status.command = 'hone.cmd.showOutput'; // the log: reports have their own view
     this.timing = new TimingView(context.extensionUri);
+    this.reportView = new ReportView();
     this.serverKeys = serverKeysFromPackageJson(context.extension.packageJSON);
     this.setStatus('starting');
     this.status.show();
@@ -86,11 +94,13 @@ class Hone implements vscode.Disposable {
     cmd('hone.cmd.setApiKey', () => this.setApiKey());
     cmd('hone.cmd.clearApiKey', () => this.clearApiKey());
     cmd('hone.cmd.clearTimingReport', () => this.timing.clear());
+    cmd(SHOW_REPORT, (arg) => this.showTimingReport(arg));
 
     this.disposables.push(
       this.output,
       this.status,
       this.timing,
+      this.reportView,
       vscode.workspace.onDidChangeConfiguration((e) => this.onConfigurationChanged(e)),
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
         // The server lifts its restrictions at once (no restart): it may now verify and run.
@@ -139,7 +149,7 @@ class Hone implements vscode.Disposable {
         settings: this.readClientSettings(),
         trusted: vscode.workspace.isTrusted,
         pythonExtension: vscode.workspace.isTrusted ? await selectedInterpreter(this.firstFolder(), (m) => this.output.warn(m)) : undefined,
-        bundledLibs: this.bundledLibs(),
+        bundledLibs: await this.bundledLibs(),
         systemPythons: process.platform === 'win32' ? ['python', 'py'] : ['python3', 'python'],
       },
       makeProbe(),
@@ -176,7 +186,8 @@ class Hone implements vscode.Disposable {
     });
     client.onNotification('hone/timingReport', (params: unknown) => this.onTimingReport(params));
     client.onDidChangeState((e) => {
-      if (e.newState === State.Stopped && !this.stopping) {
+      // (a client being replaced by a restart is no longer this.client: its stop is expected)
+      if (e.newState === State.Stopped && !this.stopping && this.client === client) {
         this.setStatus('stopped', 'the server stopped; run "hone: Restart server" to start it again');
       }
     });
@@ -215,13 +226,22 @@ class Hone implements vscode.Disposable {
         { scheme: 'untitled', language: 'python' },
         { scheme: 'vscode-notebook-cell', language: 'python' },
       ],
-      outputChannel: this.output,
+      outputChannel: quietNormalExit(this.output),
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       // workspaceTrusted: VS Code's workspace trust decides whether hone may run workspace code.
       initializationOptions: { ...this.settingsFor(undefined), workspaceTrusted: vscode.workspace.isTrusted },
       middleware: {
         workspace: {
           configuration: (params, token, next) => this.answerConfiguration(params, token, next),
+        },
+        // The ⏱ lenses open the report view (a client command) rather than the server's logging.
+        provideCodeLenses: async (document, token, next) => {
+          const lenses = await next(document, token);
+          return lenses?.map((lens) => clientLens(lens));
+        },
+        resolveCodeLens: async (lens, token, next) => {
+          const resolved = await next(lens, token);
+          return resolved ? clientLens(resolved) : resolved;
         },
       },
     };
@@ -295,9 +315,23 @@ class Hone implements vscode.Disposable {
       .catch((err: unknown) => this.output.warn(`could not send the new settings: ${String(err)}`));
   }
 
-  private bundledLibs(): string | undefined {
-    const libs = path.join(this.context.extensionPath, 'bundled', 'libs');
-    return fs.existsSync(path.join(libs, 'hone', '__init__.py')) ? libs : undefined;
+  /**
+   * The bundled server's import path: bundled/libs (hone) and its dependencies, which the .vsix
+   * carries as one archive unpacked into the extension's storage on first use.
+   */
+  private async bundledLibs(): Promise<string | undefined> {
+    const bundled = path.join(this.context.extensionPath, 'bundled');
+    const libs = path.join(bundled, 'libs');
+    if (!fs.existsSync(path.join(libs, 'hone', '__init__.py'))) return undefined;
+    const archive = path.join(bundled, 'deps.pack.br');
+    if (!fs.existsSync(archive)) return libs; // a development layout: everything in libs
+    try {
+      const deps = await unpackedDeps(archive, path.join(this.context.globalStorageUri.fsPath, 'bundled'));
+      return `${libs}${path.delimiter}${deps}`;
+    } catch (e) {
+      this.output.error(`could not unpack the bundled server's dependencies: ${String(e)}`);
+      return undefined;
+    }
   }
 
   private firstFolder(): vscode.Uri | undefined {
@@ -382,12 +416,24 @@ class Hone implements vscode.Disposable {
       return;
     }
     this.timing.show(report);
+    const full = parseFullReport(params);
+    if (full) this.reportView.update({ ...full, uri: normaliseUri(full.uri) });
     if (report.summary) {
       this.output.info(`timing report for ${report.uri}:\n${report.summary}`);
       const first = report.summary.split('\n')[0];
-      void vscode.window.showInformationMessage(`hone: ${first}`, 'Show output').then((choice) => {
-        if (choice) this.output.show(true);
+      void vscode.window.showInformationMessage(`hone: ${first}`, 'Show report').then((choice) => {
+        if (choice) void this.showTimingReport({ uri: report.uri });
       });
+    }
+  }
+
+  /** Opens the timing report view: of the lens's document and function, else the active file's. */
+  private async showTimingReport(arg: unknown): Promise<void> {
+    const a = (typeof arg === 'object' && arg !== null ? arg : {}) as { uri?: unknown; function?: unknown };
+    const uri = typeof a.uri === 'string' ? a.uri : vscode.window.activeTextEditor?.document.uri.toString();
+    const func = typeof a.function === 'string' ? a.function : undefined;
+    if (!uri || !(await this.reportView.open(normaliseUri(uri), func))) {
+      void vscode.window.showInformationMessage('hone: no timing report for this file yet; run "hone: Run with timing" first.');
     }
   }
 
@@ -438,4 +484,42 @@ class Hone implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** A ⏱ lens with the server's logging command replaced by the client's report view. */
+function clientLens(lens: vscode.CodeLens): vscode.CodeLens {
+  const command = lens.command;
+  if (command && command.command === SERVER_SHOW_REPORT) {
+    lens.command = { title: command.title, tooltip: 'Open the timing report', command: SHOW_REPORT, arguments: command.arguments };
+  }
+  return lens;
+}
+
+function normaliseUri(uri: string): string {
+  try {
+    return vscode.Uri.parse(uri, true).toString();
+  } catch {
+    return uri;
+  }
+}
+
+/**
+ * The output channel given to the language client. vscode-languageclient logs every end of the
+ * server process as `[Error - …] Server process exited with code 0.`, which after a normal
+ * restart (trusting the folder, a settings change) reads as a crash; exit code 0 is logged as
+ * the info it is. Everything else goes through unchanged.
+ */
+export function quietNormalExit(channel: vscode.LogOutputChannel): vscode.LogOutputChannel {
+  return new Proxy(channel, {
+    get(target, prop, receiver) {
+      if (prop === 'appendLine') {
+        return (line: string): void => {
+          if (isNormalExitLine(line)) target.info('the server process exited normally (exit code 0)');
+          else target.appendLine(line);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

@@ -32,7 +32,7 @@ export interface PlanInputs {
   trusted: boolean;
   /** Interpreter selected in the Python extension, when it is installed and has one. */
   pythonExtension?: string;
-  /** Folder of the bundled hone and its dependencies, when this build has one. */
+  /** The bundled hone and its dependencies (folders joined by the path delimiter), when present. */
   bundledLibs?: string;
   systemPythons: readonly string[];
 }
@@ -127,7 +127,7 @@ const SOURCE_NAMES: Record<ServerSource, string> = {
  * user's own.  `-P` keeps the working directory off sys.path.
  */
 export const BUNDLED_LAUNCHER =
-  'import sys; sys.path.insert(0, sys.argv.pop(1)); sys.argv[0] = "hone"; ' +
+  'import os, sys; sys.path[0:0] = sys.argv.pop(1).split(os.pathsep); sys.argv[0] = "hone"; ' +
   'from hone.cli.main import main; sys.exit(main(["serve"]))';
 
 export function bundledArgs(libs: string): string[] {
@@ -228,7 +228,7 @@ export async function planServer(inputs: PlanInputs, probe: Probe): Promise<Plan
       const r = fail(
         `the hone bundled with this extension does not run on Python ${version} at ${where}` +
           ` (${bundled.importError ?? bundled.spawnError ?? 'unknown error'}); install hone in that` +
-          ' environment (pip install hone) or choose another interpreter',
+          ' environment (pip install hone-lsp) or choose another interpreter',
       );
       if (r) return r;
       continue;
@@ -237,7 +237,7 @@ export async function planServer(inputs: PlanInputs, probe: Probe): Promise<Plan
     const why = env.importError ? ` (${env.importError})` : '';
     const r = fail(
       `hone is not installed in Python ${version} at ${where}${why} and this build of the extension has no bundled` +
-        ' server: run `pip install hone` in that environment or set hone.interpreter / hone.path',
+        ' server: run `pip install hone-lsp` in that environment or set hone.interpreter / hone.path',
     );
     if (r) return r;
   }

@@ -142,3 +142,8 @@ export function statusView(state: HoneState, reason?: string): StatusView {
       };
   }
 }
+
+/** vscode-languageclient's log line for a server that exited with code 0 (a normal stop). */
+export function isNormalExitLine(line: string): boolean {
+  return /^\[Error\s*-[^\]]*\] Server process exited with code 0\.$/.test(line);
+}

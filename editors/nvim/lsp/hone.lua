@@ -1,8 +1,8 @@
 -- hone: a Python language server that finds slow code and offers fixes.
 --
--- Neovim >= 0.11. Make this file reachable as `lsp/hone.lua` on 'runtimepath' -- copy it to
--- ~/.config/nvim/lsp/hone.lua, or add this repository's editors/nvim folder to 'runtimepath' --
--- then, in init.lua:
+-- Neovim >= 0.11. Add this repository's editors/nvim folder to 'runtimepath' (this file is
+-- `lsp/hone.lua` there, its client side `lua/hone/ui.lua`), or copy both files to the same
+-- places under ~/.config/nvim; then, in init.lua:
 --
 --   vim.lsp.enable('hone')
 --
@@ -15,33 +15,24 @@
 --
 -- `settings.hone` answers the server's workspace/configuration requests (section "hone");
 -- `init_options` takes the same keys and is sent once at start-up (settings win over it).
+-- Your own keymaps belong in an LspAttach autocmd: an `on_attach` given to vim.lsp.config
+-- replaces the one below (and with it the code lens refreshes).
+
+local ui = require('hone.ui')
 
 ---@type vim.lsp.Config
-return {
+return ui.extend_config({
   cmd = { 'hone', 'serve' },
   filetypes = { 'python' },
   -- The nearest folder holding any of these is the workspace root; without one, hone runs in
   -- single-file mode.
   root_markers = { 'pyproject.toml', 'setup.py', '.git' },
+  -- :HoneRunWithTiming [function] runs the file (or one function) with timing, as the
+  -- "▶ Run" lenses do; the report opens below (vim.g.hone_report: 'split', 'quickfix' or
+  -- 'none'), its hot lines fill the quickfix list, and the "⏱" lenses or :HoneTimingReport
+  -- open it again. Code lenses are refreshed on attach, save, InsertLeave and after a run.
   on_attach = function(client, bufnr)
-    -- :HoneRunWithTiming [function]  run the file (or one function) with timing, like the code
-    -- lenses do. hone shows the summary (window/showMessage), draws the times as code lenses
-    -- and the hottest lines as hint diagnostics, and writes the full report to the LSP log.
-    vim.api.nvim_buf_create_user_command(bufnr, 'HoneRunWithTiming', function(cmd)
-      local arg = { uri = vim.uri_from_bufnr(bufnr) }
-      if cmd.args ~= '' then
-        arg['function'] = cmd.args
-      end
-      client:exec_cmd(
-        { title = 'Run with timing', command = 'hone.runWithTiming', arguments = { arg } },
-        { bufnr = bufnr },
-        function(err)
-          if err then
-            vim.notify('hone: ' .. tostring(err.message), vim.log.levels.ERROR)
-          end
-        end
-      )
-    end, { nargs = '?', desc = 'hone: run this file (or a function) with timing' })
+    ui.on_attach(client, bufnr)
     -- :HoneTrust  trust this buffer's workspace folder (recorded in hone's user data folder, like
     -- :trust): hone may then run its code (verification of fixes, Run with timing).
     vim.api.nvim_buf_create_user_command(bufnr, 'HoneTrust', function()
@@ -53,4 +44,4 @@ return {
       end)
     end, { desc = 'hone: trust this folder (lets hone run its code)' })
   end,
-}
+})

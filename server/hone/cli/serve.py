@@ -55,8 +55,29 @@ def _configure_logging(log_file: str | None, level_name: str) -> None:
     logging.getLogger("pygls").setLevel(level if level <= logging.DEBUG else logging.WARNING)
 
 
+_PR_SET_DUMPABLE = 4
+
+
+def not_dumpable() -> bool:
+    """Linux: make this process non-dumpable, so that no other process of the same user (only
+    one with CAP_SYS_PTRACE) can read its ``/proc/<pid>/environ`` and memory -- the API key the
+    server holds -- or attach a debugger to it.  True when done."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
     _configure_logging(args.log_file, args.log_level)
+    if not not_dumpable() and sys.platform.startswith("linux"):
+        logging.getLogger("hone").warning("hone: prctl(PR_SET_DUMPABLE, 0) failed")
+    from hone.lsp.protocol import serve_stdio, serve_tcp
     from hone.lsp.server import HoneLanguageServer
 
     # Everything imported so far (lsprotocol's ~1,000 classes above all) lives as long as the
@@ -67,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     server = HoneLanguageServer()
     if args.tcp is not None:
         host, port = args.tcp
-        server.start_tcp(host, port)
+        serve_tcp(server, host, port)
     else:
-        server.start_io()
+        serve_stdio(server)
     return 0

@@ -289,6 +289,24 @@ SPECS: tuple[SettingSpec, ...] = (
         "a signal interrupts), or 'auto' (signal where available).",
         enum=("auto", "signal", "thread"),
     ),
+    # run-sandbox switches: user-level only (a workspace must not widen its own sandbox)
+    SettingSpec(
+        "run.network",
+        "bool",
+        True,
+        "Let 'Run with timing' use the network (user-level setting).",
+        sources=USER_LEVEL,
+        vscode_scope="machine",
+    ),
+    SettingSpec(
+        "run.writeWorkspace",
+        "bool",
+        True,
+        "Let 'Run with timing' write in the workspace folder; off: only its private temp folder "
+        "(user-level setting).",
+        sources=USER_LEVEL,
+        vscode_scope="machine",
+    ),
     # trust
     SettingSpec(
         "trustedFolders",

@@ -16,6 +16,7 @@ from lsprotocol import types as lsp
 
 from hone.core.finding import Edit, Finding, Fix, Position, Safety, Severity, Span
 from hone.core.text import Encoding, TextDocumentLines, split_lines
+from hone.rule_docs import doc_url
 
 FIX_ALL_KIND = "source.fixAll.hone"
 
@@ -163,7 +164,8 @@ def to_diagnostic(
         for t in finding.extra.get("tags", ())
         if t in _TAGS and int(_TAGS[t]) in client.diagnostic_tags
     ]
-    url = finding.extra.get("url")
+    # a rule code links to its page (where the editor shows such links)
+    url = finding.extra.get("url") or doc_url(finding.code)
     return lsp.Diagnostic(
         range=rng,
         message=finding.message,

@@ -11,6 +11,14 @@ request's future instead of leaving it pending.
 Also per the LSP specification: requests before ``initialize`` get ``ServerNotInitialized``
 (-32002) and requests after ``shutdown`` get ``InvalidRequest``; pygls silently drops both.
 
+Framing (:func:`serve_stdio`, :func:`serve_tcp` replace pygls' read loop): a ``Content-Length``
+that is not a plain decimal number (``-5``, ``0x10``, empty) or above :data:`MAX_MESSAGE_BYTES`,
+or a header line longer than :data:`MAX_HEADER_LINE`, leaves no way to find where the next
+message starts: the server answers a ``ParseError`` with a null id and closes the connection
+cleanly, as if the client had hung up (no allocation of the claimed size, no desynchronised
+stream).  A body that is not JSON, not UTF-8 or nested deeper than the JSON decoder goes
+(``RecursionError``) gets a ``ParseError`` with a null id and the stream goes on.
+
 Document synchronisation: the ``didOpen``/``didChange``/``didClose`` builtins no longer maintain
 pygls' workspace copy of the text (hone keeps its own, see :mod:`hone.lsp.state`); use
 ``server.get_document(uri)``, not ``server.workspace.get_text_document``.
@@ -18,23 +26,42 @@ pygls' workspace copy of the text (hone keeps its own, see :mod:`hone.lsp.state`
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import sys
+import threading
 from collections.abc import Generator, Mapping
-from typing import TYPE_CHECKING, Any
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, cast
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
+from pygls.io_ import StdoutWriter
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 if TYPE_CHECKING:
-    from hone.lsp.server import HoneLanguageServer
+    from pygls.lsp.server import LanguageServer
 
 log = logging.getLogger(__name__)
 
 _NOT_HANDLED = object()
+MAX_MESSAGE_BYTES = 256 << 20  # far above any real LSP message (a didOpen of a huge file)
+MAX_HEADER_LINE = 8192
+
+
+class _ServerHooks(Protocol):
+    """What this protocol needs of hone's server (named here, so the protocol does not import
+    the server module)."""
+
+    def adjust_capabilities(self, caps: lsp.ServerCapabilities) -> None: ...
+    def _report_server_error(self, error: Exception, source: Any) -> None: ...
 
 
 class HoneProtocol(LanguageServerProtocol):
-    _server: HoneLanguageServer
+    @property
+    def hooks(self) -> _ServerHooks:
+        return cast(_ServerHooks, self._server)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -131,13 +158,37 @@ class HoneProtocol(LanguageServerProtocol):
             }
         )
 
+    # -- bodies ------------------------------------------------------------------------------------
+    def handle_body(self, body: bytes) -> None:
+        """Decode one message body and handle it; an undecodable body gets a ParseError."""
+        try:
+            # structure_message is the identity (see above): no object_hook needed
+            message = json.loads(body)
+        except RecursionError:
+            self._send_error(None, lsp.ErrorCodes.ParseError, "JSON nested too deeply")
+            return
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
+            self._send_error(None, lsp.ErrorCodes.ParseError, f"not a JSON message: {exc}")
+            return
+        try:
+            self.handle_message(message)
+        except RecursionError:
+            self._send_error(None, lsp.ErrorCodes.InvalidRequest, "message nested too deeply")
+        except Exception as exc:
+            log.exception("unable to handle a message")
+            self.hooks._report_server_error(exc, JsonRpcException)
+
+    def framing_error(self, reason: str) -> None:
+        log.warning("closing the connection: %s", reason)
+        self._send_error(None, lsp.ErrorCodes.ParseError, f"{reason}; closing the connection")
+
     # -- lifecycle ---------------------------------------------------------------------------------
     @lsp_method(lsp.INITIALIZE)
     def lsp_initialize(
         self, params: lsp.InitializeParams
     ) -> Generator[Any, Any, lsp.InitializeResult]:
         result: lsp.InitializeResult = yield from super().lsp_initialize(params)
-        self._server.adjust_capabilities(result.capabilities)
+        self.hooks.adjust_capabilities(result.capabilities)
         return result
 
     @lsp_method(lsp.SHUTDOWN)
@@ -192,3 +243,124 @@ def _describe(exc: BaseException) -> str:
     except Exception:  # describing the error must never fail
         pass
     return str(cause) or type(cause).__name__
+
+
+# -- framing ----------------------------------------------------------------------------------------
+class _Reader(Protocol):
+    async def readline(self) -> bytes: ...  # b"" at the end; no newline: longer than the limit
+    async def read(self, n: int) -> bytes: ...  # fewer than n bytes only at the end
+
+
+class _StdioReader:
+    """Blocking reads of the stdio stream, in a worker thread."""
+
+    def __init__(self, stream: BinaryIO, executor: Executor) -> None:
+        self.stream = stream
+        self.executor = executor
+
+    async def readline(self) -> bytes:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, self.stream.readline, MAX_HEADER_LINE)
+
+    async def read(self, n: int) -> bytes:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, self.stream.read, n)
+
+
+class _SocketReader:
+    def __init__(self, reader: asyncio.StreamReader) -> None:
+        self.reader = reader
+
+    async def readline(self) -> bytes:
+        try:
+            return await self.reader.readuntil(b"\n")
+        except asyncio.IncompleteReadError as exc:
+            return exc.partial
+        except asyncio.LimitOverrunError:
+            return b"x"  # longer than the stream's limit: reported as too long
+
+    async def read(self, n: int) -> bytes:
+        try:
+            return await self.reader.readexactly(n)
+        except asyncio.IncompleteReadError as exc:
+            return exc.partial
+
+
+async def read_messages(stop: threading.Event, reader: _Reader, protocol: HoneProtocol) -> None:
+    """The read loop: headers, then exactly ``Content-Length`` bytes, until the end, ``exit``
+    or a framing error (see the module docstring)."""
+    while not stop.is_set():
+        length: int | None = None
+        while True:
+            line = await reader.readline()
+            if not line:
+                return
+            if not line.endswith(b"\n"):
+                protocol.framing_error(f"header line longer than {MAX_HEADER_LINE} bytes")
+                return
+            text = line.strip()
+            if not text:
+                if length is None:
+                    continue  # a stray empty line between messages
+                break
+            name, sep, value = text.partition(b":")
+            if not sep:
+                protocol.framing_error(f"malformed header line {text[:80]!r}")
+                return
+            if name.strip().lower() == b"content-length":
+                value = value.strip()
+                if not value.isdigit():  # ASCII digits only: no sign, no hex, no spaces
+                    protocol.framing_error(f"invalid Content-Length {value[:40]!r}")
+                    return
+                if int(value) > MAX_MESSAGE_BYTES:
+                    protocol.framing_error(
+                        f"Content-Length {int(value):,} is above {MAX_MESSAGE_BYTES:,} bytes"
+                    )
+                    return
+                length = int(value)
+        body = await reader.read(length)
+        if len(body) < length:
+            return  # the client went away in the middle of a message
+        protocol.handle_body(body)
+
+
+def serve_stdio(
+    server: LanguageServer, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None
+) -> None:
+    """pygls' ``start_io``, with hone's read loop."""
+    protocol = server.protocol
+    assert isinstance(protocol, HoneProtocol)
+    server._stop_event = stop = threading.Event()
+    reader = _StdioReader(stdin or sys.stdin.buffer, server.thread_pool)
+    protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+    try:
+        asyncio.run(read_messages(stop, reader, protocol))
+    except BrokenPipeError:
+        log.error("the connection to the client is lost: shutting down")
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.shutdown()  # type: ignore[no-untyped-call]
+
+
+def serve_tcp(server: LanguageServer, host: str, port: int) -> None:
+    """pygls' ``start_tcp`` (one client), with hone's read loop."""
+    protocol = server.protocol
+    assert isinstance(protocol, HoneProtocol)
+    server._stop_event = stop = threading.Event()
+
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        protocol.set_writer(writer)
+        await read_messages(stop, _SocketReader(reader), protocol)
+        server.shutdown()  # type: ignore[no-untyped-call]
+
+    async def listen() -> None:
+        server._server = await asyncio.start_server(connection, host, port, limit=MAX_HEADER_LINE)
+        log.info("serving on %s:%s", host, port)
+        async with server._server:
+            await server._server.serve_forever()
+
+    try:
+        asyncio.run(listen())
+    except asyncio.CancelledError:
+        log.debug("the server was cancelled")

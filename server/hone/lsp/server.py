@@ -25,11 +25,20 @@ from pygls.lsp.server import LanguageServer
 from hone import __version__
 from hone.lsp.feature import Feature, FeatureSet
 from hone.lsp.features.code_actions import CodeActionsFeature
+from hone.lsp.features.hover import HoverFeature
 from hone.lsp.features.llm import LLMFeature
 from hone.lsp.features.rules import RulesFeature
 from hone.lsp.features.timing import TimingFeature
 from hone.lsp.features.verification import VerificationFeature
-from hone.lsp.handlers import code_actions, diagnostics, documents, lifecycle, trust, workspace
+from hone.lsp.handlers import (
+    code_actions,
+    diagnostics,
+    documents,
+    hover,
+    lifecycle,
+    trust,
+    workspace,
+)
 from hone.lsp.protocol import HoneProtocol
 from hone.lsp.session import Session
 
@@ -37,7 +46,7 @@ log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Feature)
 
-HANDLER_MODULES = (lifecycle, documents, diagnostics, code_actions, workspace, trust)
+HANDLER_MODULES = (lifecycle, documents, diagnostics, code_actions, hover, workspace, trust)
 
 
 def build_features(session: Session) -> list[Feature]:
@@ -57,6 +66,7 @@ def build_features(session: Session) -> list[Feature]:
         _start(LLMFeature, session, verifier, timing),
         timing,
         verifier,
+        _start(HoverFeature, session),
     ]
     return [f for f in features if f is not None]
 

@@ -11,9 +11,9 @@ function -- runs it under :mod:`profiler`, and always writes a JSON report for t
   never returns to the interpreter, the OOM killer) leaves a partial report.
 
 Like :mod:`profiler` it uses only the standard library and Python 3.8 syntax, because the
-workspace's interpreter runs it.  The resource limits set here protect against accidents (an
-infinite loop, a runaway allocation, a fork storm), not against hostile code: the program runs
-with the user's own rights.
+workspace's interpreter runs it.  It runs inside :mod:`hone.sandbox` (namespaces, rlimits, death
+with the server); the limits it lowers further here are the user's settings for their program
+(memory, CPU), which it relaxes again to write its report.
 """
 
 from __future__ import annotations
@@ -78,22 +78,6 @@ def _set_limits(cfg: dict[str, Any]) -> None:
         lower(resource.RLIMIT_AS, int(cfg["memory_bytes"]))
     if cfg.get("cpu_seconds"):  # a backstop in case the parent dies: SIGXCPU ends the run
         lower(resource.RLIMIT_CPU, int(cfg["cpu_seconds"]))
-    if cfg.get("max_processes") and hasattr(resource, "RLIMIT_NPROC") and os.getuid() != 0:
-        # RLIMIT_NPROC counts all the user's processes (and is ignored for root), so allow
-        # what already runs plus a margin: it only stops a fork storm from taking the machine.
-        try:
-            mine = sum(1 for p in os.listdir("/proc") if p.isdigit() and _owned(p))
-        except OSError:
-            mine = 0
-        if mine:
-            lower(resource.RLIMIT_NPROC, mine + int(cfg["max_processes"]))
-
-
-def _owned(pid: str) -> bool:
-    try:
-        return os.stat("/proc/" + pid).st_uid == os.getuid()
-    except OSError:
-        return False
 
 
 def _relax_memory_limit() -> None:
@@ -105,21 +89,6 @@ def _relax_memory_limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
     except Exception:
         pass
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """Linux: SIGKILL this process if the hone process that started it dies."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
-    except Exception:
-        return
-    if parent_pid and os.getppid() != parent_pid:
-        os._exit(137)
 
 
 def _usage() -> tuple[float, float]:
@@ -483,7 +452,6 @@ def _exit_code(exc: SystemExit) -> int:
 def main() -> int:
     with open(sys.argv[1], encoding="utf-8") as fh:
         cfg = json.load(fh)
-    _die_with_parent(int(cfg.get("parent_pid") or 0))
     # Everything hone needs is imported now, while the program's folder is not yet on sys.path:
     # a program's own ``ast.py`` or ``traceback.py`` must not replace the profiler's modules.
     prof = _load_profiler()

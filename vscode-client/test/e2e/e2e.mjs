@@ -149,6 +149,65 @@ async function editorText() {
   }, EDITOR_LINES);
 }
 
+/** The text of every visible text editor (the code and, beside it, the report view). */
+async function visibleEditorTexts() {
+  return page.evaluate((EDITOR_LINES) => {
+    return [...document.querySelectorAll(EDITOR_LINES)]
+      .filter((el) => el.getClientRects().length > 0)
+      .map((el) => (el.textContent ?? '').replace(/\u00a0/g, ' '));
+  }, EDITOR_LINES);
+}
+
+/** 1-based numbers of the visible code lines that carry a squiggle of `severity`. */
+async function squiggledLines(severity) {
+  return page.evaluate((severity) => {
+    const editor = [...document.querySelectorAll('.editor-instance .monaco-editor')].find(
+      (e) => e.getClientRects().length > 0 && /def\s/.test(e.querySelector('.view-lines')?.textContent ?? ''),
+    );
+    if (!editor) return [];
+    // each squiggle's line: the line number drawn at the same height in the margin
+    const numbers = [...editor.querySelectorAll('.line-numbers')].map((d) => {
+      const r = d.getBoundingClientRect();
+      return { n: Number(d.textContent.trim()), mid: (r.top + r.bottom) / 2 };
+    });
+    const out = new Set();
+    for (const s of editor.querySelectorAll(`[class*="squiggly-${severity}"]`)) {
+      const r = s.getBoundingClientRect();
+      const mid = (r.top + r.bottom) / 2;
+      const line = numbers.find((x) => Math.abs(x.mid - mid) < r.height / 2 + 2);
+      if (line) out.add(line.n);
+    }
+    return [...out].sort((a, b) => a - b);
+  }, severity);
+}
+
+/** Replaces the user settings as a user would: in VS Code's settings.json editor, saved. */
+async function writeUserSettings(settings, userData) {
+  await paletteCommand('Preferences: Open User Settings (JSON)');
+  // (a tab or, in recent VS Code, a modal editor: find it by its content)
+  const editor = page.locator('.monaco-editor .view-lines', { hasText: 'startupEditor' }).first();
+  await editor.waitFor({ state: 'visible', timeout: WAIT });
+  await editor.click();
+  await page.keyboard.press('Control+A');
+  // (the user settings switch off auto-closing and auto-indent, so the text lands verbatim)
+  const text = JSON.stringify(settings, null, 2);
+  await page.keyboard.insertText(text);
+  await page.keyboard.press('Control+S');
+  await waitFor('the new settings saved', async () => {
+    const saved = readFileSync(join(userData, 'User', 'settings.json'), 'utf8');
+    return Object.entries(settings).every(([k, v]) => saved.includes(`${JSON.stringify(k)}: ${JSON.stringify(v, null, 2).split('\n')[0]}`));
+  });
+}
+
+/** Puts the cursor at a 1-based line and column of the focused editor (Go to Line). */
+async function goTo(line, column) {
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: WAIT });
+  await input.fill(`:${line}:${column}`);
+  await page.keyboard.press('Enter');
+}
+
 function findLogs(dir, out = []) {
   if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir)) {
@@ -262,6 +321,43 @@ async function main() {
       return (await row.innerText()).replace(/\s+/g, ' ').trim();
     });
 
+    await runStep('squiggle-one-line', config.steps.squiggle, async () => {
+      const s = config.steps.squiggle;
+      await openSample();
+      const lines = await waitFor(`a ${s.severity} squiggle in lines ${s.first}-${s.last}`, async () => {
+        const all = (await squiggledLines(s.severity)).filter((n) => n >= s.first && n <= s.last);
+        return all.length ? all : undefined;
+      });
+      if (lines.length !== 1) {
+        throw new Error(`the ${s.code} squiggle spans lines ${lines.join(', ')} of ${s.first}-${s.last}: it should mark one line`);
+      }
+      return `${s.code} underlines line ${lines[0]} only`;
+    });
+
+    await runStep('hover-rule', config.steps.hover, async () => {
+      const h = config.steps.hover;
+      await openSample();
+      await page.locator(`${EDITOR_LINES} >> visible=true`).first().click();
+      const hover = page.locator('.monaco-hover:not(.hidden)').first();
+      // (the diagnostic's part of the hover comes first, the server's explanation after it)
+      const text = await waitFor("a hover with the rule's explanation and example", async () => {
+        if (!(await hover.isVisible())) {
+          await page.keyboard.press('Escape');
+          await goTo(h.line, h.column);
+          await page.keyboard.press('Control+K');
+          await page.keyboard.press('Control+I'); // "Show or Focus Hover"
+          await hover.waitFor({ state: 'visible', timeout: 3000 });
+        }
+        const t = await hover.innerText();
+        return t.includes(h.expect) && t.includes(h.example) ? t : undefined;
+      });
+      await page.screenshot({ path: join(config.artifacts, `${String(step).padStart(2, '0')}-hover-rule.png`) });
+      const link = hover.locator(`a[href*="${h.href}"], a[data-href*="${h.href}"]`);
+      if ((await link.count()) === 0) throw new Error(`the hover has no link to ${h.href}:\n${await hover.innerHTML()}`);
+      await page.keyboard.press('Escape');
+      return `hover: ${text.split('\n').slice(0, 3).join(' | ')}`;
+    });
+
     await runStep('quick-fix', config.steps.quickfix, async () => {
       const q = config.steps.quickfix;
       // Focus the editor, go to the finding, open the quick fix menu and choose the fix.
@@ -342,13 +438,37 @@ async function main() {
       );
       const hot = (await editorText()).split('\n').find((l) => l.includes('of run time'));
       await page.screenshot({ path: join(config.artifacts, `${String(step).padStart(2, '0')}-run-with-timing-report.png`) });
+      // The toast's button opens the report view: the per-function table with figures.
+      const button = toast.locator('a.monaco-button, .monaco-button', { hasText: 'Show report' }).first();
+      await button.click();
+      const report = await waitFor('the timing report view', async () =>
+        (await visibleEditorTexts()).find((t) => t.includes('hone timing report: slow.py')),
+      );
+      for (const want of ['Functions', 'doubled (slow.py:', 'main (slow.py:', 'Hot lines']) {
+        if (!report.includes(want)) throw new Error(`the report view lacks "${want}":\n${report}`);
+      }
+      if (!/\d+(\.\d+)? (ms|s|µs)\s+\d+%/.test(report)) throw new Error(`no figures in the report view:\n${report}`);
+      await page.screenshot({ path: join(config.artifacts, `${String(step).padStart(2, '0')}-run-with-timing-report-view.png`) });
+      // A ⏱ lens opens the same view. (Closing the code would drop the report: back to its group.)
+      await paletteCommand('View: Close Editor Group');
+      await page.keyboard.press('Control+1');
+      const lens = page.locator('.codelens-decoration a', { hasText: '⏱' }).first();
+      await waitFor('a ⏱ code lens', () => lens.isVisible());
+      const lensTitle = await lens.innerText();
+      await lens.click();
+      await waitFor('the report view opened by the ⏱ lens', async () =>
+        (await visibleEditorTexts()).some((t) => t.includes('hone timing report: slow.py')),
+      );
+      await page.screenshot({ path: join(config.artifacts, `${String(step).padStart(2, '0')}-run-with-timing-lens-report.png`) });
+      await paletteCommand('View: Close Editor Group');
+      await page.keyboard.press('Control+1');
       // An edit makes the line numbers lie: the hot-line labels must go.
       await page.locator(`${EDITOR_LINES} >> visible=true`).first().click();
       await page.keyboard.press('Control+End');
       await page.keyboard.insertText('\n# edited\n');
       await waitFor('the hot-line labels cleared by the edit', async () => !(await editorText()).includes('of run time'));
       const line = summary.split('\n').find((l) => l.startsWith('hone:')) ?? summary;
-      return `${line.trim()} | decoration: ${hot?.trim()} | cleared by an edit`;
+      return `${line.trim()} | decoration: ${hot?.trim()} | report view from the toast and from "${lensTitle.trim()}" | cleared by an edit`;
     });
     await runStep('llm', config.steps.llm, async () => {
       const l = config.steps.llm;
@@ -373,6 +493,40 @@ async function main() {
       const row = page.locator('.markers-panel .monaco-list-row', { hasText: l.message }).first();
       await waitFor(`an "${l.message}" row in the Problems panel`, () => row.isVisible());
       return (await row.innerText()).replace(/\s+/g, ' ').trim();
+    });
+    await runStep('restart-quietly', {}, async () => {
+      const logs = () => findLogs(join(config.workDir, 'user-data')).flatMap((p) => readFileSync(p, 'utf8').split('\n'));
+      const before = logs().filter((l) => /server started/.test(l)).length;
+      await paletteCommand('hone: Restart server');
+      await waitFor('the server restarted', async () => logs().filter((l) => /server started/.test(l)).length > before);
+      const exitLines = logs().filter((l) => /exited/.test(l));
+      const bad = exitLines.filter((l) => /\[error\]|Error -/i.test(l));
+      if (bad.length) throw new Error(`a normal restart logged an error: ${bad.join(' | ')}`);
+      const errors = await page.locator('.notifications-toasts .notification-toast .codicon-error').count();
+      if (errors) throw new Error(`an error notification after a normal restart: ${await page.locator('.notifications-toasts').innerText()}`);
+      const item = await page.locator('[aria-label^="hone status:"]').first().getAttribute('aria-label');
+      if (/stopped|error/.test(item ?? '')) throw new Error(`status bar after the restart: ${item}`);
+      return `restarted; log: ${exitLines.slice(-1)[0]?.trim() ?? '(no exit line)'}`;
+    });
+
+    await runStep('bad-settings-warn', config.steps.badSettings, async () => {
+      const b = config.steps.badSettings;
+      await writeUserSettings({ ...(config.userSettings ?? {}), ...b.settings }, userData);
+      await page.keyboard.press('Escape');
+      const seen = new Set();
+      // each warning is a toast (seen as it comes: toasts hide after a while)
+      await waitFor(`warnings naming ${b.keys.join(', ')}`, async () => {
+        const texts = await page.locator('.notifications-toasts .notification-toast, .notifications-center .notification-list-item').allInnerTexts();
+        for (const t of texts) for (const k of b.keys) if (t.includes(`invalid setting '${k}'`)) seen.add(k);
+        return b.keys.every((k) => seen.has(k));
+      }).catch((e) => {
+        const logged = findLogs(userData)
+          .flatMap((p) => readFileSync(p, 'utf8').split('\n'))
+          .filter((l) => /invalid setting/.test(l));
+        throw new Error(`${e.message}; warned about: ${[...seen].join(', ') || 'nothing'}; the log says: ${logged.join(' | ') || 'nothing'}`);
+      });
+      await page.screenshot({ path: join(config.artifacts, `${String(step).padStart(2, '0')}-bad-settings-warn.png`) });
+      return `warned about ${[...seen].join(', ')}`;
     });
   } catch (e) {
     log(`harness error: ${e?.stack ?? e}`);

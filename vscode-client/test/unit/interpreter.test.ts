@@ -96,7 +96,7 @@ describe('planServer', () => {
     const { probe } = fakeProbe({ '/py': py([3, 11, 2], { importError: "ModuleNotFoundError: No module named 'hone'" }) });
     const r = await planServer(inputs({}, { interpreter: '/py' }), probe);
     assert.equal(r.ok, false);
-    assert.ok(!r.ok && /hone is not installed in Python 3\.11\.2 .*pip install hone/.test(r.error));
+    assert.ok(!r.ok && /hone is not installed in Python 3\.11\.2 .*pip install hone-lsp/.test(r.error));
   });
 
   it('reports a bundle that cannot run on the chosen Python', async () => {

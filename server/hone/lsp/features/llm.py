@@ -62,7 +62,12 @@ class _Sink:
             "error": lsp.MessageType.Error,
             "warning": lsp.MessageType.Warning,
         }.get(level, lsp.MessageType.Info)
-        self.feature.session.show_message(message, kind)
+        if kind == lsp.MessageType.Info:
+            # Informational ("LLM analysis is off"): the log, not a pop-up; the status item
+            # says it too. As a message it stopped Neovim's first :w at a "Press ENTER" prompt.
+            self.feature.session.log(message, kind)
+        else:
+            self.feature.session.show_message(message, kind)
 
 
 class LLMFeature(Feature):

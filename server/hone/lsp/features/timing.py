@@ -3,7 +3,9 @@
 ``workspace/executeCommand``:
 
 * ``hone.runWithTiming`` -- arguments ``[{"uri": URI, "function"?: NAME, "args"?: [STR...]}]``
-  (or positionally ``[URI, NAME?, ARGS?]``).  Runs the document's *current* text (unsaved edits
+  (or positionally ``[URI, NAME?, ARGS?]``).  Only a document open in the editor and inside a
+  workspace folder (after resolving ``..`` and links) can be run; a refusal never quotes the
+  file's text.  Runs the document's *current* text (unsaved edits
   included) in the sandbox of :mod:`hone.runner`, with the workspace folder as working directory
   and on ``sys.path``, and the interpreter of :func:`hone.runner.choose_interpreter`.  One run at
   a time: a second request while one is in progress is refused with a message.  The reply is
@@ -94,6 +96,27 @@ class _ActiveRun:
     name: str
     cancel: asyncio.Event
     started: float
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """``path`` lies in ``folder`` once symbolic links and ".." are resolved."""
+    real, root = Path(os.path.realpath(path)), Path(os.path.realpath(folder))
+    return real == root or root in real.parents
+
+
+_SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
+
+
+def _error_summary(report: TimingReport) -> str:
+    """Why a program did not run, without echoing its text: a syntax error's message can quote
+    the offending source, so only its kind and line are said; hone's own reasons (no such
+    function, bad interpreter) are kept to one short line."""
+    error = (report.error or "").strip()
+    kind = error.split(":", 1)[0]
+    if kind in _SYNTAX_ERRORS:
+        return f"{kind} at line {report.error_line}" if report.error_line else kind
+    first = error.splitlines()[0] if error else "unknown error"
+    return first if len(first) <= 200 else first[:199] + "…"
 
 
 def _parse_run_arguments(args: Sequence[Any]) -> tuple[str, str | None, tuple[str, ...]]:
@@ -301,13 +324,13 @@ class TimingFeature(Feature):
         if not settings.bool("run.enabled"):
             raise RunRefused("Run with timing is turned off (setting run.enabled)")
         doc = self.session.get_document(uri)
-        if doc is not None:
-            text, version = doc.text, doc.version
-        else:
-            try:
-                text, version = path.read_text(encoding="utf-8"), -1
-            except (OSError, UnicodeDecodeError) as exc:
-                raise RunRefused(f"cannot read {path}: {exc}") from None
+        if doc is None:
+            raise RunRefused("only a document open in the editor can be run")
+        folder = uri_to_path(doc.folder) if doc.folder else None
+        path = Path(os.path.normpath(path))  # no ".." left: what is checked is what runs
+        if folder is None or not _inside(path, folder):
+            raise RunRefused("only a document inside a workspace folder can be run")
+        text, version = doc.text, doc.version
         cancel = asyncio.Event()
         self._active = _ActiveRun(uri, path.name, cancel, time.monotonic())
         try:
@@ -360,6 +383,8 @@ class TimingFeature(Feature):
             extra_sys_path=(cwd,) if cwd != str(path.parent) else (),
             user_roots=(cwd,),
             env_remove=(api_key_env,) if api_key_env else (),
+            network=settings.bool("run.network"),
+            write_workspace=settings.bool("run.writeWorkspace"),
         )
         what = f"{path.name}" + (f" ({function}())" if function else "")
         self.session.log(f"hone: running {what} with {interpreter.describe()}")
@@ -378,8 +403,9 @@ class TimingFeature(Feature):
         finally:
             progress.end("done")
         if report.error is not None and report.exit_code is None:
-            self.session.log(f"hone: {what} was not run: {report.error}", lsp.MessageType.Warning)
-            raise RunRefused(f"cannot run {what}: {report.error}")
+            reason = _error_summary(report)
+            self.session.log(f"hone: {what} was not run: {reason}", lsp.MessageType.Warning)
+            raise RunRefused(f"cannot run {what}: {reason}")
         return report
 
     # -- delivering a report ----------------------------------------------------------------------
