@@ -516,11 +516,11 @@ async def client(lsp_client: HoneTestClient, request: pytest.FixtureRequest, wor
         scope_uri = "" if scope == "" else from_fs_path(str(workspace.parent / scope))
         lsp_client.set_configuration(value, section="hone", scope_uri=scope_uri)
     lsp_client.name = request.param
-    if not options.get("untrusted"):  # the user trusts the test folders (`hone trust`)
-        from hone.core.trust import TrustStore
-
-        for folder in folders:
-            TrustStore().trust(folder)
+    init = options.get("initialization_options")
+    if not options.get("untrusted") and (init is None or isinstance(init, dict)):
+        # the user trusts the test folders, in the editor's own config (no file is written:
+        # tests elsewhere that reuse this fixture do not isolate the user data folder)
+        init = {"trustedFolders": [str(f) for f in folders], **(init or {})}
     caps = capabilities(request.param)
     if "capabilities" in options:
         options["capabilities"](caps)  # a function adjusting the editor's capabilities
@@ -533,7 +533,7 @@ async def client(lsp_client: HoneTestClient, request: pytest.FixtureRequest, wor
                 lsp.WorkspaceFolder(uri=from_fs_path(str(f)) or f.as_uri(), name=f.name)
                 for f in folders
             ],
-            initialization_options=options.get("initialization_options"),
+            initialization_options=init,
         )
     )
     yield
