@@ -72,7 +72,7 @@ def ws(tmp_path: Path) -> Path:
 async def test_malicious_pyproject_chooses_nothing(
     profile: str, home: Home, ws: Path, tmp_path: Path
 ) -> None:
-    marker = tmp_path / "interpreter-ran"
+    marker = ws / "interpreter-ran"  # inside: the sandbox lets a run write there
     marker_script(ws / "tools" / "py", marker)
     with FakeOpenAI() as attacker:
         pyproject = ws / "pyproject.toml"
@@ -122,7 +122,7 @@ async def test_malicious_pyproject_chooses_nothing(
 async def test_committed_venv_interpreter_never_runs(
     profile: str, home: Home, ws: Path, tmp_path: Path
 ) -> None:
-    marker = tmp_path / "venv-python-ran"
+    marker = ws / "venv-python-ran"  # inside: the sandbox lets a run write there
     marker_script(ws / ".venv" / "bin" / "python", marker)
     (ws / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
     async with session(profile, home, [ws]) as client:
@@ -144,7 +144,7 @@ async def test_committed_venv_interpreter_never_runs(
 async def test_top_level_code_never_runs_in_an_untrusted_folder(
     profile: str, home: Home, ws: Path, tmp_path: Path
 ) -> None:
-    marker = tmp_path / "module-ran"
+    marker = ws / "module-ran"  # inside: the sandbox lets a run write there
     source = f"open({str(marker)!r}, 'w').close()\n\n\n" + SLOW
     rewrite = "def first(xs: list[int]) -> int:\n    return min(xs)\n"
     with FakeOpenAI() as user:
@@ -205,7 +205,7 @@ async def test_single_file_mode_reads_no_pyproject(
             await wait_llm_state(client, "off")
             assert "HONE201" in codes(await client.diagnostics_of(uri))
             ran, said = await run_with_timing(client, uri)
-            assert ran == (profile == "vscode-trusted"), said
+            assert not ran, said  # a lone file is never run
         assert attacker.requests == []
 
 
@@ -383,7 +383,7 @@ async def test_a_trusted_folder_verifies_unsafe_fixes(home: Home, ws: Path) -> N
 
 
 async def test_a_confirmed_venv_is_used_for_runs(home: Home, ws: Path, tmp_path: Path) -> None:
-    marker = tmp_path / "venv-python-ran"
+    marker = ws / "venv-python-ran"  # inside: the sandbox lets a run write there
     marker_script(ws / ".venv" / "bin" / "python", marker)
 
     def accept(params: lsp.ShowMessageRequestParams) -> str | None:
