@@ -318,11 +318,6 @@ class TimingFeature(Feature):
         path = uri_to_path(uri)
         if path is None:
             raise RunRefused("only files on disk can be run (save the document first)")
-        refusal = self.session.trust_refusal("Run with timing", uri, settings)
-        if refusal is not None:  # before run.enabled: the refusal says how to allow runs
-            raise RunRefused(refusal)
-        if not settings.bool("run.enabled"):
-            raise RunRefused("Run with timing is turned off (setting run.enabled)")
         doc = self.session.get_document(uri)
         if doc is None:
             raise RunRefused("only a document open in the editor can be run")
@@ -330,6 +325,11 @@ class TimingFeature(Feature):
         path = Path(os.path.normpath(path))  # no ".." left: what is checked is what runs
         if folder is None or not _inside(path, folder):
             raise RunRefused("only a document inside a workspace folder can be run")
+        refusal = self.session.trust_refusal("Run with timing", uri, settings)
+        if refusal is not None:  # before run.enabled: the refusal says how to allow runs
+            raise RunRefused(refusal)
+        if not settings.bool("run.enabled"):
+            raise RunRefused("Run with timing is turned off (setting run.enabled)")
         text, version = doc.text, doc.version
         cancel = asyncio.Event()
         self._active = _ActiveRun(uri, path.name, cancel, time.monotonic())
