@@ -241,17 +241,21 @@ class EditSession:
         run_dir = workdir / label
         run_dir.mkdir(parents=True, exist_ok=True)
         llm = (
-            f'[tool.hone.llm]\nbaseUrl = "{server.base_url}"\nmodel = "bench"\n'
-            "timeoutSeconds = 30\n"
+            f'[llm]\nbaseUrl = "{server.base_url}"\nmodel = "bench"\ntimeoutSeconds = 30\n'
             if server is not None
-            else '[tool.hone.llm]\ntrigger = "onSave"\n'  # no baseUrl: LLM off
+            else '[llm]\ntrigger = "onSave"\n'  # no baseUrl: LLM off
         )
-        (run_dir / "pyproject.toml").write_text(llm)
+        # the endpoint is a user setting (a project's pyproject.toml may not choose it)
+        config_home = run_dir / "xdg-config"
+        (config_home / "hone").mkdir(parents=True, exist_ok=True)
+        (config_home / "hone" / "settings.toml").write_text(llm)
         self.text = make_module()
         path = run_dir / "module.py"
         path.write_text(self.text)
         self.uri = path.as_uri()
-        env = dict(os.environ, HONE_CACHE_DIR=str(run_dir / "cache"))
+        env = dict(
+            os.environ, HONE_CACHE_DIR=str(run_dir / "cache"), XDG_CONFIG_HOME=str(config_home)
+        )
         self.proc = LspProcess([sys.executable, "-m", "hone", "serve"], cwd=str(run_dir), env=env)
         self.proc.request(
             "initialize",

@@ -76,6 +76,28 @@ function M.run_with_timing(bufnr, func)
   vim.notify('hone is not attached to this buffer', vim.log.levels.WARN)
 end
 
+--- :HoneTrust: trust the buffer's workspace folder (recorded in hone's user data folder, like
+--- :trust); hone may then run its code (verification of fixes, Run with timing).
+function M.trust(bufnr)
+  local params = { command = 'hone.trustFolder', arguments = { { uri = vim.uri_from_bufnr(bufnr) } } }
+  local function on_reply(err)
+    if err then
+      vim.notify('hone: ' .. tostring(err.message), vim.log.levels.ERROR)
+    end
+  end
+  local clients = vim.lsp.get_clients and vim.lsp.get_clients({ bufnr = bufnr })
+    or vim.lsp.buf_get_clients(bufnr)
+  for _, client in pairs(clients) do
+    if client.name == M.defaults.name then
+      if vim.fn.has('nvim-0.11') == 1 then
+        client:request('workspace/executeCommand', params, on_reply, bufnr)
+      else
+        client.request('workspace/executeCommand', params, on_reply, bufnr)
+      end
+    end
+  end
+end
+
 local clients_by_root = {} -- Neovim 0.7 only: root -> client id
 
 ---@param bufnr number
@@ -108,6 +130,9 @@ function M.attach(bufnr, opts)
     end,
     on_attach = function(client, buf)
       ui.on_attach(client, buf)
+      vim.api.nvim_buf_create_user_command(buf, 'HoneTrust', function()
+        M.trust(buf)
+      end, { desc = 'hone: trust this folder (lets hone run its code)' })
       if user_on_attach then
         user_on_attach(client, buf)
       end

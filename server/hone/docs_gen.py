@@ -58,19 +58,27 @@ def settings_table() -> str:
 _INTRO = """\
 ## Configuration
 
-Every setting can come from four places. Each overrides the one before it, per setting, and
+Every setting can come from five places. Each overrides the one before it, per setting, and
 each document gets the result for its own workspace folder (multi-root workspaces work):
 
 1. the built-in default;
-2. `[tool.hone]` in the nearest `pyproject.toml` at or above the file (never above its
-   workspace folder);
-3. the editor's `initializationOptions` (sent once, when the server starts);
-4. the editor's settings (`workspace/configuration`, section `hone`, for the file's folder).
+2. `[tool.hone]` in the nearest `pyproject.toml` at or above the file, inside its workspace
+   folder (never above it, never inside `.venv`, `site-packages`, `node_modules`, `build`, ...;
+   a file outside every workspace folder reads none). A repository wrote this file, so it may
+   only shape the analysis: settings marked "Never read from pyproject.toml" are ignored there
+   with a warning, `llm.exclude` only gains patterns, and run limits may only go down (see
+   *Security and trust*);
+3. your user settings file (`~/.config/hone/settings.toml` on Linux: the same keys, e.g. an
+   `[llm]` table), also read by `hone check` and `hone run`;
+4. the editor's `initializationOptions` (sent once, when the server starts);
+5. the editor's settings (`workspace/configuration`, section `hone`, for the file's folder).
 
 Changes apply without a restart: hone asks for the editor's settings again on
 `workspace/didChangeConfiguration`, and re-reads `pyproject.toml` when it changes or is saved;
-open files are re-analysed. An invalid value (wrong type, out of range, unknown key) shows one
-warning naming the setting and the place it came from, and the default is used instead.
+open files are re-analysed. An invalid value (wrong type, out of range, unknown key, a severity
+that is not error/warning/info/hint, a list given as a string) shows one warning naming the
+setting, the place it came from and the value used instead (the default). Every number has a
+maximum.
 
 Keys are dotted camelCase (`rules.ignore`); every source may nest them by their dots, and
 `pyproject.toml` may also use snake or kebab case (`max-file-size-kb`).

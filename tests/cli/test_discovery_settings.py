@@ -129,3 +129,27 @@ def test_no_python_files(project: Path, hone: HoneRunner) -> None:
     r = hone("check", ".")
     assert r.rc == 0
     assert "no Python files found" in r.err
+
+
+def test_a_dependencys_pyproject_configures_nothing(project: Path, hone: HoneRunner) -> None:
+    write(project / "pyproject.toml", '[tool.hone]\nrules.ignore = ["HONE9"]\n')
+    pkg = project / ".venv" / "lib" / "python3.12" / "site-packages" / "pkg"
+    write(pkg / "pyproject.toml", '[tool.hone]\nrules.ignore = ["HONE"]\n')
+    write(pkg / "mod.py", SLOW)
+    r = hone("check", "-q", str(pkg / "mod.py"))  # named explicitly: checked, with the project's
+    assert "HONE201" in r.out
+
+
+def test_pyproject_may_not_choose_what_runs_or_where_code_goes(
+    project: Path, hone: HoneRunner
+) -> None:
+    write(
+        project / "pyproject.toml",
+        '[tool.hone]\nrun.python = "tools/py"\n[tool.hone.llm]\n'
+        'baseUrl = "http://attacker.invalid/v1"\napiKeyEnv = "AWS_SECRET_ACCESS_KEY"\n',
+    )
+    write(project / "a.py", SLOW)
+    r = hone("check", "a.py")
+    assert r.rc == 1 and "HONE201" in r.out
+    for key in ("run.python", "llm.baseUrl", "llm.apiKeyEnv"):
+        assert f"pyproject.toml ({project / 'pyproject.toml'}) may not set '{key}'" in r.err

@@ -14,9 +14,9 @@ Reusable helpers for other features' e2e tests live on :class:`HoneTestClient`::
         client.apply(uri, actions[0].edit)                   # and sent as didChange
 
 Customise the session with ``@pytest.mark.hone_session(initialization_options=...,
-configuration={"ws": {...}, "other": {...}}, folders=["other"], capabilities=fn)`` (configuration
-keys are folder names next to ``workspace``, "" for the global scope; ``fn(caps)`` adjusts the
-editor's capabilities) and restrict it with ``@pytest.mark.hone_clients("neovim")``.
+configuration={"ws": {...}, "other": {...}}, folders=["other"], capabilities=fn, untrusted=True)``
+(configuration keys are folder names next to ``workspace``, "" for the global scope; ``fn(caps)``
+adjusts the editor's capabilities; the folders are trusted unless ``untrusted``) and restrict it with ``@pytest.mark.hone_clients("neovim")``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import os
 import re
 import sys
 import warnings
@@ -470,6 +471,22 @@ def _make_client() -> HoneTestClient:
     return client
 
 
+@pytest.fixture(autouse=True)
+def _user_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server's user folders (settings file, trust store) are the test's own (the server,
+    started after this, inherits them)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+
+
+def user_settings_file() -> Path:
+    """The user settings file the session's server reads (``[llm]``, ``[verify]``, ... tables):
+    where the user's endpoint, key variable and run settings go (never ``pyproject.toml``)."""
+    path = Path(os.environ["XDG_CONFIG_HOME"]) / "hone" / "settings.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     """The (first) workspace folder of the session."""
@@ -499,6 +516,11 @@ async def client(lsp_client: HoneTestClient, request: pytest.FixtureRequest, wor
         scope_uri = "" if scope == "" else from_fs_path(str(workspace.parent / scope))
         lsp_client.set_configuration(value, section="hone", scope_uri=scope_uri)
     lsp_client.name = request.param
+    init = options.get("initialization_options")
+    if not options.get("untrusted") and (init is None or isinstance(init, dict)):
+        # the user trusts the test folders, in the editor's own config (no file is written:
+        # tests elsewhere that reuse this fixture do not isolate the user data folder)
+        init = {"trustedFolders": [str(f) for f in folders], **(init or {})}
     caps = capabilities(request.param)
     if "capabilities" in options:
         options["capabilities"](caps)  # a function adjusting the editor's capabilities
@@ -511,7 +533,7 @@ async def client(lsp_client: HoneTestClient, request: pytest.FixtureRequest, wor
                 lsp.WorkspaceFolder(uri=from_fs_path(str(f)) or f.as_uri(), name=f.name)
                 for f in folders
             ],
-            initialization_options=options.get("initialization_options"),
+            initialization_options=init,
         )
     )
     yield

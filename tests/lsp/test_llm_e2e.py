@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 from lsprotocol import types as lsp
-from pygls.uris import from_fs_path
 
 from tests.llm.fake_openai import FakeOpenAI, RecordedRequest, Reply, finding
-from tests.lsp.conftest import HoneTestClient
+from tests.lsp.conftest import HoneTestClient, user_settings_file
 
 KEY_ENV = "HONE_E2E_LLM_KEY"
 KEY = "sk-e2e-test-key-0123456789abcdefXYZ"
@@ -63,7 +62,8 @@ def fake() -> Iterator[FakeOpenAI]:
 
 
 def configure(workspace: Path, server: FakeOpenAI | None, **llm: Any) -> None:
-    """hone's settings for the workspace, through its pyproject.toml (read when a file opens).
+    """The user's LLM settings, in the user settings file (read when a file opens; a project's
+    pyproject.toml may not choose the endpoint).
 
     The finding pass only (``candidates = 0``): rewrite candidates are tested in tests/llm."""
     settings = {
@@ -78,7 +78,7 @@ def configure(workspace: Path, server: FakeOpenAI | None, **llm: Any) -> None:
     body = "\n".join(
         f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in settings.items()
     )
-    (workspace / "pyproject.toml").write_text(f"[tool.hone.llm]\n{body}\n")
+    user_settings_file().write_text(f"[llm]\n{body}\n")
 
 
 def dedupe_reply(request: RecordedRequest, gate: threading.Event | None = None) -> Reply:
@@ -334,7 +334,7 @@ async def test_on_change_trigger_and_turning_it_off(
     assert {r.qualname for r in fake.requests} == {"dedupe", "check"}
     # settings change: LLM off -> its findings go, the rules stay
     configure(workspace, fake, trigger="off")
-    client.save(from_fs_path(str(workspace / "pyproject.toml")) or "")
+    client.configuration_changed()  # the editor's settings changed: hone re-reads them all
     diags = await client.wait_diagnostics(uri, lambda ds: not llm_diagnostics(ds))
     assert "HONE990" in {d.code for d in diags}
     await client.wait_until(lambda: statuses(client)[-1:] == ["off"], what="hone/status off")

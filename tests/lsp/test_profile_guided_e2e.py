@@ -10,7 +10,7 @@ import pytest
 from lsprotocol import types as lsp
 
 from tests.llm.fake_openai import FakeOpenAI, Reply
-from tests.lsp.conftest import HoneTestClient
+from tests.lsp.conftest import HoneTestClient, user_settings_file
 
 SRC = """\
 def slow_unique(xs):
@@ -51,8 +51,8 @@ def fake() -> Iterator[FakeOpenAI]:
 async def test_timed_run_sends_the_hot_function_with_its_measurement(
     client: HoneTestClient, workspace: Path, fake: FakeOpenAI
 ) -> None:
-    (workspace / "pyproject.toml").write_text(
-        f'[tool.hone.llm]\nbaseUrl = "{fake.base_url}"\nmodel = "fake-model"\n'
+    user_settings_file().write_text(
+        f'[llm]\nbaseUrl = "{fake.base_url}"\nmodel = "fake-model"\n'
         'apiKeyEnv = "HONE_NO_KEY"\ntimeoutSeconds = 5\n'
     )
     fake.respond_with(lambda request, gate=None: Reply.findings([]))

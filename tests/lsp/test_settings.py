@@ -92,22 +92,29 @@ async def test_pyproject_change_reanalyses(client: HoneTestClient, workspace: Pa
 async def test_invalid_settings_warn_once_and_use_defaults(
     client: HoneTestClient, workspace: Path
 ) -> None:
-    pyproject(workspace, 'llm.trigger = "sometimes"')
+    pyproject(workspace, 'run.sampler = "sometimes"\nrun.python = "tools/py"')
     a = await client.open(workspace / "a.py", "y = x == None\n")
     b = await client.open(workspace / "b.py", "z = w == None\n")
     assert codes(await client.diagnostics_of(a)) == ["HONE990"]  # defaults: all rules
     assert codes(await client.diagnostics_of(b)) == ["HONE990"]
-    expected = ["diagnostics.debounceMs", "rules.select", "noSuchSetting", "llm.trigger"]
+    invalid = ["diagnostics.debounceMs", "rules.select", "run.sampler"]
+    expected = [*invalid, "noSuchSetting", "run.python"]
     await client.wait_until(
         lambda: all(client.messages_matching(f"'{key}'") for key in expected), what="warnings"
     )
     for key in expected:
         [message] = client.messages_matching(f"'{key}'")  # exactly once, for two documents
-        assert "using the default" in message
+        assert ("using the default" in message) == (key in invalid), message
     warnings = [m for m in client.messages if m.type == lsp.MessageType.Warning]
     assert len(warnings) == len(expected)
-    assert "must be at least 0" in client.messages_matching("debounceMs")[0]
-    assert "pyproject.toml" in client.messages_matching("llm.trigger")[0]
+    assert (
+        "must be at least 0, got -5; using the default (25)"
+        in (client.messages_matching("debounceMs")[0])
+    )
+    assert "pyproject.toml" in client.messages_matching("run.sampler")[0]
+    [refused] = client.messages_matching("'run.python'")
+    assert "pyproject.toml" in refused and "may not set" in refused and "ignored" in refused
+    assert "unknown setting; ignored" in client.messages_matching("noSuchSetting")[0]
 
 
 @pytest.mark.hone_session(
@@ -187,3 +194,26 @@ async def test_a_folder_added_later_brings_its_settings(
         )
     )
     await client.wait_diagnostics(uri, lambda ds: codes(ds) == [])
+
+
+@pytest.mark.hone_session(
+    configuration={"ws": {"rules": {"severity": {"HONE990": "loud"}, "ignore": "HONE990"}}}
+)
+async def test_a_bad_severity_and_a_string_list_warn_and_fall_back(
+    client: HoneTestClient, workspace: Path
+) -> None:
+    uri = await client.open(workspace / "a.py", "y = x == None\n")
+    [d] = ours(await client.diagnostics_of(uri))  # not ignored, default severity
+    assert d.code == "HONE990" and d.severity == lsp.DiagnosticSeverity.Warning
+    await client.wait_until(
+        lambda: (
+            client.messages_matching("'rules.severity'")
+            and client.messages_matching("'rules.ignore'")
+        ),
+        what="two warnings",
+    )
+    [severity] = client.messages_matching("'rules.severity'")
+    assert 'HONE990: "loud" is not one of error, warning, info, hint' in severity
+    assert "the editor's hone settings" in severity and "using the default ({})" in severity
+    [ignore] = client.messages_matching("'rules.ignore'")
+    assert 'expected a list of strings, got "HONE990"; using the default ([])' in ignore

@@ -24,6 +24,12 @@ class _Session:
         self.spawned: list[Any] = []
         self.trusted = trusted
 
+    def trust_refusal(self, action: str, uri: str, settings: Any = None) -> str | None:
+        return None if self.trusted else f"{action}: this folder is not trusted"
+
+    def confirmed_venv(self, uri: str, settings: Any = None) -> str:
+        return ""
+
     def spawn(self, coro: Any, name: str | None = None) -> None:
         coro.close()
         self.spawned.append(name)

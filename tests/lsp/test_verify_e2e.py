@@ -18,7 +18,7 @@ from lsprotocol import types as lsp
 
 from hone.verify.offer import CHECKING
 from tests.llm.fake_openai import FakeOpenAI, RecordedRequest, Reply, finding
-from tests.lsp.conftest import HoneTestClient
+from tests.lsp.conftest import HoneTestClient, user_settings_file
 
 LLM_SOURCE = "hone (llm)"
 VERDICT_TIMEOUT_S = 90.0  # a sandboxed comparison and timing; generous for a loaded CI machine
@@ -50,11 +50,12 @@ def fake() -> Iterator[FakeOpenAI]:
 
 
 def configure(workspace: Path, fake: FakeOpenAI) -> None:
-    (workspace / "pyproject.toml").write_text(
-        "[tool.hone.llm]\n"
+    # the user's endpoint and verification limits: user settings, never the project's file
+    user_settings_file().write_text(
+        "[llm]\n"
         f'baseUrl = "{fake.base_url}"\nmodel = "fake-model"\napiKeyEnv = "HONE_NO_KEY"\n'
         "timeoutSeconds = 5\n"
-        "[tool.hone.verify]\ntimeoutSeconds = 60\n"
+        "[verify]\ntimeoutSeconds = 60\n"
     )
 
 

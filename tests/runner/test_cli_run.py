@@ -112,12 +112,21 @@ def test_nothing_runs_for_bad_input(hone: Hone, tmp_path: Path) -> None:
     assert exit_info.value.code == 2
 
 
-def test_pyproject_settings_apply_and_flags_override(hone: Hone, tmp_path: Path) -> None:
+def test_pyproject_settings_apply_and_flags_override(
+    hone: Hone, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     _write(tmp_path, "while True:\n    pass\n", name="spin.py")
     (tmp_path / "pyproject.toml").write_text("[tool.hone.run]\ntimeoutSeconds = 1\n")
     rc, out, _err = hone("spin.py")
     assert rc == 124 and out.startswith("timed out after ")
+    # run.enabled is the user's choice, never a project's: refused from pyproject.toml ...
     (tmp_path / "pyproject.toml").write_text("[tool.hone]\nrun.enabled = false\n")
+    rc, _out, err = hone("spin.py", "--timeout", "1")
+    assert rc == 124 and "may not set 'run.enabled'" in err
+    # ... and honoured from the user settings file
+    (tmp_path / "config" / "hone").mkdir(parents=True)
+    (tmp_path / "config" / "hone" / "settings.toml").write_text("run.enabled = false\n")
     rc, _out, err = hone("spin.py", "--timeout", "1")
     assert rc == 2 and "run.enabled" in err
 

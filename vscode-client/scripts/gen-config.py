@@ -91,7 +91,7 @@ def spec_to_property(spec: SettingSpec, order: int) -> dict[str, Any]:
     if spec.maximum is not None:
         prop["maximum"] = _num(spec.maximum)
     prop["markdownDescription"] = spec.description
-    prop["scope"] = "resource"
+    prop["scope"] = spec.vscode_scope
     prop["order"] = order
     return prop
 

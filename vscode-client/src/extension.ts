@@ -103,8 +103,12 @@ class Hone implements vscode.Disposable {
       this.reportView,
       vscode.workspace.onDidChangeConfiguration((e) => this.onConfigurationChanged(e)),
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
-        this.output.info('workspace trusted: restarting the server with the full set of interpreters');
-        void this.restart();
+        // The server lifts its restrictions at once (no restart): it may now verify and run.
+        this.output.info('workspace trusted: hone may now run code of this workspace');
+        void this.client?.sendNotification('hone/didGrantTrust', {}).catch(() => undefined);
+        void this.client
+          ?.sendNotification(DidChangeConfigurationNotification.type, { settings: { hone: this.settingsFor(undefined) } })
+          .catch(() => undefined);
       }),
     );
     void onInterpreterChanged(() => {
@@ -224,7 +228,8 @@ class Hone implements vscode.Disposable {
       ],
       outputChannel: quietNormalExit(this.output),
       revealOutputChannelOn: RevealOutputChannelOn.Never,
-      initializationOptions: this.settingsFor(undefined),
+      // workspaceTrusted: VS Code's workspace trust decides whether hone may run workspace code.
+      initializationOptions: { ...this.settingsFor(undefined), workspaceTrusted: vscode.workspace.isTrusted },
       middleware: {
         workspace: {
           configuration: (params, token, next) => this.answerConfiguration(params, token, next),

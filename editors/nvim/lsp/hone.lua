@@ -33,5 +33,15 @@ return ui.extend_config({
   -- open it again. Code lenses are refreshed on attach, save, InsertLeave and after a run.
   on_attach = function(client, bufnr)
     ui.on_attach(client, bufnr)
+    -- :HoneTrust  trust this buffer's workspace folder (recorded in hone's user data folder, like
+    -- :trust): hone may then run its code (verification of fixes, Run with timing).
+    vim.api.nvim_buf_create_user_command(bufnr, 'HoneTrust', function()
+      local args = { { uri = vim.uri_from_bufnr(bufnr) } }
+      client:exec_cmd({ title = 'Trust folder', command = 'hone.trustFolder', arguments = args }, { bufnr = bufnr }, function(err)
+        if err then
+          vim.notify('hone: ' .. tostring(err.message), vim.log.levels.ERROR)
+        end
+      end)
+    end, { desc = 'hone: trust this folder (lets hone run its code)' })
   end,
 })

@@ -1,13 +1,14 @@
 """Which files ``hone check`` looks at, and which settings apply to each.
 
 Settings layers per file: built-in defaults < ``[tool.hone]`` of the nearest ``pyproject.toml``
-(found upwards from the file) < command-line options.  Excludes (``exclude`` setting) are the
-gitignore-like globs of :mod:`hone.core.paths` (the same as ``llm.exclude``): a pattern without
-``/`` matches any single path component (``build`` skips every folder or file named ``build``);
-a pattern with ``/`` matches the path relative to the project root (the folder of that
-``pyproject.toml``), the path given on the command line, or the current folder
-(``src/legacy/*``, ``**/generated/*.py``); ``*`` stays within a folder, ``**`` spans folders,
-case is ignored.
+(found upwards from the file, never inside a virtualenv, ``site-packages`` or another foreign
+tree; it may only shape the analysis) < the user settings file < command-line options.  Excludes
+(``exclude`` setting) are the gitignore-like globs of :mod:`hone.core.paths` (the same as
+``llm.exclude``): a pattern without ``/`` matches any single path component (``build`` skips
+every folder or file named ``build``); a pattern with ``/`` matches the path relative to the
+project root (the folder of that ``pyproject.toml``), the path given on the command line, or the
+current folder (``src/legacy/*``, ``**/generated/*.py``); ``*`` stays within a folder, ``**``
+spans folders, case is ignored.
 
 Files named explicitly on the command line are always checked, whatever their suffix or the
 excludes (as in Ruff: a pre-commit hook that passes file names gets what it asked for).
@@ -23,11 +24,14 @@ from typing import Any
 
 from hone.core.paths import ExcludeMatcher
 from hone.core.settings import (
+    Layer,
     Settings,
     SettingsProblem,
+    Source,
     find_pyproject,
     merge,
-    read_pyproject_settings,
+    pyproject_layer,
+    user_layer,
 )
 
 PYTHON_SUFFIXES = (".py",)
@@ -48,6 +52,7 @@ class SettingsResolver:
     _by_dir: dict[Path, Path | None] = field(default_factory=dict)
     _by_pyproject: dict[Path | None, Resolved] = field(default_factory=dict)
     _seen_problems: set[str] = field(default_factory=set)
+    _user: tuple[Layer, list[SettingsProblem]] | None = None
 
     def pyproject_for(self, path: Path) -> Path | None:
         folder = path if path.is_dir() else path.parent
@@ -59,12 +64,16 @@ class SettingsResolver:
         pyproject = self.pyproject_for(path)
         resolved = self._by_pyproject.get(pyproject)
         if resolved is None:
-            layers: list[tuple[str, Mapping[str, Any] | None]] = []
+            layers: list[Layer] = []
             if pyproject is not None:
-                table, read_problems = read_pyproject_settings(pyproject)
+                layer, read_problems = pyproject_layer(pyproject)
                 self._note(read_problems)
-                layers.append((f"pyproject.toml ({pyproject})", table))
-            layers.append(("command line", dict(self.cli_layer)))
+                layers.append(layer)
+            if self._user is None:
+                self._user = user_layer()
+                self._note(self._user[1])
+            layers.append(self._user[0])
+            layers.append(Layer("command line", Source.CLI, dict(self.cli_layer)))
             settings, problems = merge(layers)
             self._note(problems)
             resolved = Resolved(settings, pyproject)

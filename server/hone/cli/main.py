@@ -19,6 +19,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "rules": ("hone.cli.rules", "List the rule catalog or explain one rule."),
     "run": ("hone.cli.run", "Run a file or function in a sandbox and show where the time went."),
     "llm": ("hone.cli.llm", "Check an LLM endpoint (`hone llm check`)."),
+    "trust": ("hone.cli.trust", "Trust a folder: let hone run its code (or --list them)."),
+    "untrust": ("hone.cli.trust", "Stop trusting a folder."),
 }
 
 

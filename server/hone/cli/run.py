@@ -85,17 +85,21 @@ def _settings_for(path: Any) -> tuple[Any, Any, list[str]]:
     """(settings, workspace folder, problems) from the nearest pyproject.toml."""
     from pathlib import Path
 
-    from hone.core.settings import find_pyproject, merge, read_pyproject_settings
+    from hone.core.settings import Layer, find_pyproject, merge, pyproject_layer, user_layer
 
-    layers: list[tuple[str, Any]] = []
+    layers: list[Layer] = []
     problems: list[str] = []
     pyproject = find_pyproject(path)
     workspace = Path.cwd()
     if pyproject is not None:
-        table, read_problems = read_pyproject_settings(pyproject)
+        # a project's file shapes limits only: it never picks the interpreter or enables runs
+        layer, read_problems = pyproject_layer(pyproject)
         problems.extend(str(p) for p in read_problems)
-        layers.append((f"pyproject.toml ({pyproject})", table))
+        layers.append(layer)
         workspace = pyproject.parent
+    user, user_problems = user_layer()
+    problems.extend(str(p) for p in user_problems)
+    layers.append(user)
     settings, merge_problems = merge(layers)
     problems.extend(str(p) for p in merge_problems)
     return settings, workspace, problems
@@ -124,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if not settings.bool("run.enabled"):
-        print("hone run: disabled by the run.enabled setting (pyproject.toml)", file=sys.stderr)
+        print("hone run: disabled by the run.enabled setting (user settings file)", file=sys.stderr)
         return EXIT_NOT_RUN
     try:
         interpreter = choose_interpreter(workspace, args.python or settings.str("run.python"))

@@ -157,7 +157,7 @@ class LLMConfig:
         return cls(
             base_url=settings.str("llm.baseUrl"),
             model=settings.str("llm.model"),
-            api_key_env=settings.str("llm.apiKeyEnv"),
+            api_key_env=settings.api_key_env(),  # "" unless bound to this llm.baseUrl
             timeout_seconds=settings.float("llm.timeoutSeconds"),
             max_concurrency=settings.int("llm.maxConcurrency"),
             temperature=settings.float("llm.temperature"),

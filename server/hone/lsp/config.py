@@ -4,9 +4,12 @@ Precedence (later wins), the one documented in :mod:`hone.core.settings`:
 
 1. built-in defaults;
 2. ``[tool.hone]`` of the nearest ``pyproject.toml`` at or above the document, not above the
-   document's workspace folder;
-3. the client's ``initializationOptions`` (the settings table itself, or under a ``"hone"`` key);
-4. ``workspace/configuration`` section ``hone`` scoped to the document's workspace folder
+   document's workspace folder and never inside a foreign tree (a virtualenv, ``site-packages``,
+   ``node_modules``, ...); a document outside every workspace folder reads none.  This layer may
+   only shape the analysis (see :mod:`hone.core.settings` for what it may never set);
+3. the user settings file (``<user config dir>/hone/settings.toml``);
+4. the client's ``initializationOptions`` (the settings table itself, or under a ``"hone"`` key);
+5. ``workspace/configuration`` section ``hone`` scoped to the document's workspace folder
    (re-fetched on ``workspace/didChangeConfiguration``; clients without ``workspace/configuration``
    may push the section in the notification's ``settings`` instead).
 
@@ -29,12 +32,17 @@ from pygls.lsp.server import LanguageServer
 
 from hone.core.paths import uri_to_path
 from hone.core.settings import (
+    Layer,
     Settings,
     SettingsProblem,
+    Source,
     find_pyproject,
     merge,
     read_pyproject_settings,
+    user_layer,
+    user_settings_path,
 )
+from hone.lsp.trust import TrustGate, pop_client_trust
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +82,8 @@ class ConfigManager:
         self._pyproject: dict[
             Path, tuple[_StatKey, dict[str, Any] | None, list[SettingsProblem]]
         ] = {}
+        self._user: tuple[_StatKey, Layer, list[SettingsProblem]] | None = None
+        self.trust = TrustGate()
         self._shown: set[str] = set()
         self._ready = asyncio.Event()
         self._fetching: asyncio.Task[None] | None = None
@@ -81,7 +91,25 @@ class ConfigManager:
 
     # -- layers ------------------------------------------------------------------------------
     def set_initialization_options(self, options: Any) -> None:
+        # ``workspaceTrusted`` is the editor's trust verdict, not a setting
+        options, client_trusted = pop_client_trust(options)
+        self.trust.trust.set_client_trust(client_trusted)
         self.init_options = _unwrap_section(options) if options is not None else None
+
+    def lift_restricted_mode(self) -> None:
+        """Trust was granted: drop the ``run.enabled: false`` the VS Code extension adds to
+        ``initializationOptions`` in Restricted Mode (a user's own ``run.enabled`` still comes
+        back through ``workspace/configuration``, which wins)."""
+        opts = self.init_options
+        if isinstance(opts, dict):
+            run = opts.get("run")
+            if isinstance(run, dict) and run.get("enabled") is False:
+                self.init_options = {
+                    **opts,
+                    "run": {k: v for k, v in run.items() if k != "enabled"},
+                }
+            elif opts.get("run.enabled") is False:
+                self.init_options = {k: v for k, v in opts.items() if k != "run.enabled"}
 
     def folders(self) -> list[str]:
         """Workspace folder URIs (the root URI when the client sent no folders)."""
@@ -113,9 +141,9 @@ class ConfigManager:
     def _pyproject_layer(
         self, path: Path | None, folder: str | None
     ) -> tuple[str, dict[str, Any] | None, list[SettingsProblem]]:
-        if path is None:
-            return "pyproject.toml", None, []
         folder_path = uri_to_path(folder) if folder else None
+        if path is None or folder_path is None:  # outside every workspace folder: no project
+            return "pyproject.toml", None, []
         found = find_pyproject(path, stop=folder_path)
         if found is None:
             return "pyproject.toml", None, []
@@ -136,19 +164,33 @@ class ConfigManager:
         if folder is None:
             folder = self.folder_for(uri)
         name, py_layer, problems = self._pyproject_layer(uri_to_path(uri), folder)
+        user, user_problems = self._user_layer()
         client_layer = self.client_settings.get(folder or GLOBAL_SCOPE)
         if client_layer is None and folder is not None:
             client_layer = self.client_settings.get(GLOBAL_SCOPE)
         scope = f" ({folder})" if folder else ""
         settings, merge_problems = merge(
             [
-                (name, py_layer),
-                ("initializationOptions", self.init_options),
-                (f"the editor's hone settings{scope}", client_layer),
+                Layer(name, Source.PYPROJECT, py_layer),
+                user,
+                Layer("initializationOptions", Source.INIT, self.init_options),
+                Layer(f"the editor's hone settings{scope}", Source.EDITOR, client_layer),
             ]
         )
-        self.report([*problems, *merge_problems])
+        self.report([*problems, *user_problems, *merge_problems])
         return settings
+
+    def _user_layer(self) -> tuple[Layer, list[SettingsProblem]]:
+        """The user settings file, re-read when its size or modification time changes."""
+        path = user_settings_path()
+        try:
+            st = path.stat()
+            key: _StatKey = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            key = (0, -1)
+        if self._user is None or self._user[0] != key:
+            self._user = (key, *user_layer(path))
+        return self._user[1], self._user[2]
 
     def report(self, problems: list[SettingsProblem]) -> None:
         for problem in problems:

@@ -30,7 +30,15 @@ from hone.lsp.features.llm import LLMFeature
 from hone.lsp.features.rules import RulesFeature
 from hone.lsp.features.timing import TimingFeature
 from hone.lsp.features.verification import VerificationFeature
-from hone.lsp.handlers import code_actions, diagnostics, documents, hover, lifecycle, workspace
+from hone.lsp.handlers import (
+    code_actions,
+    diagnostics,
+    documents,
+    hover,
+    lifecycle,
+    trust,
+    workspace,
+)
 from hone.lsp.protocol import HoneProtocol
 from hone.lsp.session import Session
 
@@ -38,7 +46,7 @@ log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Feature)
 
-HANDLER_MODULES = (lifecycle, documents, diagnostics, code_actions, hover, workspace)
+HANDLER_MODULES = (lifecycle, documents, diagnostics, code_actions, hover, workspace, trust)
 
 
 def build_features(session: Session) -> list[Feature]:

@@ -101,8 +101,35 @@ class Session:
         return doc.folder if doc is not None else self.config.folder_for(uri)
 
     def is_trusted(self, folder_uri: str | None) -> bool:
-        """Whether the user trusts the workspace folder (False until told otherwise)."""
-        return folder_uri is not None and self._trusted.get(folder_uri, False)
+        """Whether the user trusts the workspace folder (False until told otherwise): the
+        editor's verdict, the user's ``trustedFolders`` or trust store (:mod:`hone.lsp.trust`)."""
+        if folder_uri is None:
+            return self.config.trust.trust.client_trusted is True
+        if self._trusted.get(folder_uri, False):
+            return True
+        path = uri_to_path(folder_uri)
+        return self.config.trust.decision(path, self.config.compute(folder_uri, folder_uri)).trusted
+
+    def trust_refusal(self, action: str, uri: str, settings: Settings | None = None) -> str | None:
+        """Why ``action`` may not run code of ``uri``'s folder (None: it may), for the user."""
+        folder = self.folder_for(uri)
+        if folder is not None and self._trusted.get(folder, False):
+            return None
+        path = uri_to_path(folder) if folder else None
+        return self.config.trust.refusal(action, path, settings or self.settings_for(uri))
+
+    def confirmed_venv(self, uri: str, settings: Settings | None = None) -> str:
+        """``choose_interpreter``'s ``confirmed_venv`` for ``uri``; a trusted folder's
+        unconfirmed ``.venv`` is proposed to the user once (never looked at when untrusted)."""
+        folder = self.folder_for(uri)
+        path = uri_to_path(folder) if folder else None
+        gate = self.config.trust
+
+        def propose(where: Any, python: Any) -> None:
+            ask = self.server.window_show_message_request_async
+            self.spawn(gate.propose_venv(where, python, ask), "propose .venv")
+
+        return gate.interpreter_venv(path, settings or self.settings_for(uri), propose)
 
     def set_trusted(self, folder_uri: str, trusted: bool) -> None:
         self._trusted[folder_uri] = trusted

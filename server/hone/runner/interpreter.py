@@ -3,6 +3,11 @@
 Order: an explicit ``run.python`` setting (an interpreter path, a venv folder or a command name on
 PATH; relative paths are taken from the workspace folder), else the workspace's ``.venv``, else
 hone's own interpreter.  An explicit setting wins over the ``.venv`` because the user chose it.
+
+The ``.venv`` is the workspace's choice, so the editor passes ``confirmed_venv``: the real path
+of the interpreter the user confirmed for that folder (used only while ``.venv`` still resolves
+to it), or ``""`` for none (the ``.venv`` is then not even looked at).  ``hone run`` (an explicit
+act by the user in that folder) keeps the automatic choice.
 """
 
 from __future__ import annotations
@@ -27,14 +32,19 @@ class Interpreter:
         return f"{self.path} ({self.source})"
 
 
-def _venv_python(folder: Path) -> Path | None:
+def venv_python(folder: Path) -> Path | None:
     for candidate in (folder / "bin" / "python", folder / "Scripts" / "python.exe"):
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return candidate
     return None
 
 
-def choose_interpreter(workspace: str | os.PathLike[str] | None, setting: str = "") -> Interpreter:
+def choose_interpreter(
+    workspace: str | os.PathLike[str] | None,
+    setting: str = "",
+    *,
+    confirmed_venv: str | None = None,
+) -> Interpreter:
     """Pick the interpreter for a run; raises :class:`InterpreterError` for a bad setting."""
     setting = setting.strip()
     root = Path(workspace) if workspace else None
@@ -43,7 +53,7 @@ def choose_interpreter(workspace: str | os.PathLike[str] | None, setting: str = 
         if not expanded.is_absolute() and (os.sep in setting or "/" in setting) and root:
             expanded = root / expanded
         if expanded.is_dir():
-            found = _venv_python(expanded)
+            found = venv_python(expanded)
             if found is None:
                 raise InterpreterError(f"run.python: {setting!r} is a folder without bin/python")
             return Interpreter(str(found), "run.python setting")
@@ -55,8 +65,10 @@ def choose_interpreter(workspace: str | os.PathLike[str] | None, setting: str = 
         if on_path:
             return Interpreter(on_path, "run.python setting")
         raise InterpreterError(f"run.python: interpreter {setting!r} not found")
-    if root is not None:
-        found = _venv_python(root / ".venv")
-        if found is not None:
+    if root is not None and confirmed_venv != "":
+        found = venv_python(root / ".venv")
+        if found is not None and (
+            confirmed_venv is None or os.path.realpath(found) == confirmed_venv
+        ):
             return Interpreter(str(found), "workspace .venv")
     return Interpreter(sys.executable, "hone's own interpreter")

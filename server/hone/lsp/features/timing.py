@@ -315,8 +315,6 @@ class TimingFeature(Feature):
                 f"{time.monotonic() - active.started:.0f} s); cancel it first ({CANCEL_COMMAND})"
             )
         settings = self.session.settings_for(uri)
-        if not settings.bool("run.enabled"):
-            raise RunRefused("Run with timing is turned off (setting run.enabled)")
         path = uri_to_path(uri)
         if path is None:
             raise RunRefused("only files on disk can be run (save the document first)")
@@ -327,6 +325,11 @@ class TimingFeature(Feature):
         path = Path(os.path.normpath(path))  # no ".." left: what is checked is what runs
         if folder is None or not _inside(path, folder):
             raise RunRefused("only a document inside a workspace folder can be run")
+        refusal = self.session.trust_refusal("Run with timing", uri, settings)
+        if refusal is not None:  # before run.enabled: the refusal says how to allow runs
+            raise RunRefused(refusal)
+        if not settings.bool("run.enabled"):
+            raise RunRefused("Run with timing is turned off (setting run.enabled)")
         text, version = doc.text, doc.version
         cancel = asyncio.Event()
         self._active = _ActiveRun(uri, path.name, cancel, time.monotonic())
@@ -357,7 +360,11 @@ class TimingFeature(Feature):
         folder_uri = doc.folder if doc is not None else self.session.config.folder_for(uri)
         folder = uri_to_path(folder_uri) if folder_uri else None
         try:
-            interpreter = choose_interpreter(folder, settings.str("run.python"))
+            interpreter = choose_interpreter(
+                folder,
+                settings.str("run.python"),
+                confirmed_venv=self.session.confirmed_venv(uri, settings),
+            )
         except InterpreterError as exc:
             raise RunRefused(str(exc)) from None
         cwd = str(folder) if folder is not None else str(path.parent)

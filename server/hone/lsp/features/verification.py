@@ -243,7 +243,11 @@ class VerificationFeature(Feature):
             return None
         folder = _folder_path(doc)
         try:
-            python = choose_interpreter(folder, doc.settings.str("run.python")).path
+            python = choose_interpreter(
+                folder,
+                doc.settings.str("run.python"),
+                confirmed_venv=self.session.confirmed_venv(doc.uri, doc.settings),
+            ).path
         except InterpreterError as exc:
             log.info("verification uses hone's interpreter: %s", exc)
             python = sys.executable
