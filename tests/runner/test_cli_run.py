@@ -89,10 +89,12 @@ def test_samples_are_kept_on_request(hone: Hone, tmp_path: Path) -> None:
     assert report.samples_path == str(tmp_path / "s.pkl")
     twice = next(f for f in report.functions if f.qualname == "twice")
     entries = load_samples(report.samples_path)
+    # per magnitude class (0, 1, 2-9) the first call and one more
     assert [pickle.loads(entries[i]["payload"]) for i in twice.samples] == [
         ((0,), {}),
         ((1,), {}),
         ((2,), {}),
+        ((3,), {}),
     ]
 
 
@@ -172,7 +174,7 @@ def test_no_counts_and_no_instrument_trade_detail_for_overhead(hone: Hone, tmp_p
     report = TimingReport.from_json(out)
     assert rc == 0 and not report.call_counts and report.instrumented
     twice = next(f for f in report.functions if f.qualname == "twice")
-    assert twice.calls is None and len(twice.samples) == 3  # arguments still recorded
+    assert twice.calls is None and len(twice.samples) == 4  # arguments still recorded
     rc, out, _err = hone("prog.py", "--json", "--no-instrument", "--sampler", "thread")
     report = TimingReport.from_json(out)
     assert rc == 0 and not report.instrumented and report.samples_path is None

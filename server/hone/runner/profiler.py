@@ -571,6 +571,15 @@ def _shape(call: tuple[tuple[Any, ...], dict[str, Any]]) -> tuple[Any, int]:
     size = 0
     for value in (*args, *kwargs.values()):
         t = type(value)
+        if t is int or t is float:
+            # numbers: sign and magnitude class, so 0, 1, small, large and negative arguments
+            # each keep a sample (edge cases a rewrite must agree on)
+            magnitude = abs(value)
+            klass = (
+                _size_class(int(magnitude)) if magnitude == magnitude and magnitude < 1e18 else 5
+            )
+            parts.append((t.__name__, value < 0, klass))
+            continue
         try:
             n = len(value)
         except Exception:
