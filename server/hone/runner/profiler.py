@@ -515,6 +515,10 @@ class ArgRecorder:
             if payload is None:
                 self.skipped[k] = self.skipped.get(k, 0) + 1
                 return
+            if bucket is not None and any(
+                self._kept.get(serial, (k, b""))[1] == payload for _size, serial in bucket
+            ):
+                return  # the same arguments again add no evidence
             self._serial += 1
             self._kept[self._serial] = (k, payload)
             self.total += len(payload)
