@@ -623,12 +623,19 @@ async def measure(
     # rate.  Measured over many copies, for the 10 ms resolution of /proc CPU times.
     decode = 0.0
     if fresh:
+        # Enough copies for the reading to span many 10 ms ticks: a short one reads as 0 and
+        # would charge all of the candidate's decoding to it (a correct rewrite withdrawn).
         copies = max(loops_o, loops_n, 20)
-        spent = []
-        for _ in range(2):
-            before = orig.cpu_seconds()
-            await orig.request({"op": "arm", "loops": copies, "fresh": True}, 60.0)
-            spent.append(orig.cpu_seconds() - before)
+        cap = max(max_loops, copies)
+        while True:
+            spent = []
+            for _ in range(2):
+                before = orig.cpu_seconds()
+                await orig.request({"op": "arm", "loops": copies, "fresh": True}, 60.0)
+                spent.append(orig.cpu_seconds() - before)
+            if min(spent) >= 10 * CPU_TICK_S or copies >= cap:
+                break
+            copies = min(cap, copies * 4)
         decode = min(spent) / copies
     t_orig: list[float] = []
     t_new: list[float] = []
@@ -653,7 +660,9 @@ async def measure(
     # the 10 ms resolution of /proc times and the decoding estimate.
     cpu_n = await cand.settled_cpu() - cpu_n0
     windows_n = sum(t_new) * loops_n + overhead * n
-    explained = 1.2 * windows_n + 1.3 * decode * n * loops_n + 3 * CPU_TICK_S + 0.005 * n
+    # per repeat: the arm request's own work, and one tick of /proc rounding when it decodes
+    per_repeat = CPU_TICK_S if fresh else 0.005
+    explained = 1.2 * windows_n + 1.3 * decode * n * loops_n + 3 * CPU_TICK_S + per_repeat * n
     if cpu_n > explained:
         raise _TimingError("the rewrite used CPU outside its timed windows")
     best_o, best_n = min(t_orig), min(t_new)
