@@ -107,9 +107,10 @@ def statuses(client: HoneTestClient) -> list[str]:
     return [_plain(p)["state"] for m, p in client.notifications if m == "hone/status"]
 
 
-# Verification needs a trusted folder; here the user opted in to unverified rewrites (a user-level
-# setting: the global scope of the configuration), so the rewrite is offered as "Unverified: …".
-@pytest.mark.hone_session(configuration={"": {"llm": {"offerUnverified": True}}})
+# Verification needs a trusted folder; this one is not, and the user opted in to unverified
+# rewrites (a user-level setting: the global scope of the configuration), so the rewrite is
+# offered as "Unverified: …" (tests/lsp/test_verify_e2e.py covers the trusted, verified path).
+@pytest.mark.hone_session(configuration={"": {"llm": {"offerUnverified": True}}}, untrusted=True)
 async def test_save_shows_llm_findings_and_the_rewrite_applies(
     client: HoneTestClient, workspace: Path, fake: FakeOpenAI
 ) -> None:
