@@ -67,5 +67,5 @@ async def test_timed_run_sends_the_hot_function_with_its_measurement(
     first = fake.requests[0]
     assert "slow_unique" in first.qualnames
     assert "label" not in first.qualnames, "a function that took no time is not sent"
-    assert "Measured in the program's last timed run" in first.user_text
+    assert "measured in the program's last timed run" in first.user_text.lower()
     assert "of the program's run time is spent in its own code" in first.user_text

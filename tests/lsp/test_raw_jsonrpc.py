@@ -113,12 +113,11 @@ def server(tmp_path: Path) -> Iterator[RawServer]:
     s.proc.wait(timeout=TIMEOUT_S)
 
 
-def initialize(server: RawServer, root: Path) -> dict[str, Any]:
-    server.request(
-        1,
-        "initialize",
-        {"processId": None, "rootUri": root.as_uri(), "capabilities": {}},
-    )
+def initialize(server: RawServer, root: Path, *, trusted: bool = False) -> dict[str, Any]:
+    params: dict[str, Any] = {"processId": None, "rootUri": root.as_uri(), "capabilities": {}}
+    if trusted:  # the user's own configuration trusts the folder (runs need it)
+        params["initializationOptions"] = {"trustedFolders": [str(root)]}
+    server.request(1, "initialize", params)
     reply = server.response(1)
     server.notify("initialized", {})
     return reply
@@ -284,7 +283,7 @@ def test_shutdown_during_a_timed_run_answers_both_requests(
 ) -> None:
     """pygls 2.1.1 cancels the other requests while iterating the dict their cancellation
     callbacks delete from: the shutdown got an internal error instead of its answer."""
-    initialize(server, tmp_path)
+    initialize(server, tmp_path, trusted=True)
     prog = tmp_path / "slow.py"
     prog.write_text("import time\n\nfor _ in range(400):\n    time.sleep(0.01)\n")
     open_doc(server, prog.as_uri(), prog.read_text())
