@@ -79,11 +79,12 @@ async def test_the_bench_measures_all_three_modes(tmp_path: Path) -> None:
     assert today["on_target"] == 2
     assert (today["proposed"], today["verified"], today["offered"]) == (2, 2, 2)
     assert today["correct_offered_cases"] == 2 and today["wrong_offered"] == 0
-    # naive: the dedupe trap is rejected by the visible inputs; the normalize trap passes them
-    # (no empty input there) and is caught only by the held-out inputs: a wrong offer counted
+    # naive: both traps are rejected before an offer: dedupe's by the visible inputs, and
+    # normalize's (no empty input among the visible ones) by the empty list the verifier derives
+    # from the observed values
     assert naive["on_target"] == 2
-    assert naive["proposed"] == 2 and naive["offered"] == 1
-    assert naive["wrong_offered"] == 1 and naive["correct_offered_cases"] == 0
+    assert naive["proposed"] == 2 and naive["verified"] == 0 and naive["offered"] == 0
+    assert naive["wrong_offered"] == 0 and naive["correct_offered_cases"] == 0
     # hone: the deterministic candidate (dedupe's trap) is rejected and repaired once; the
     # fastest verified candidate is offered, one per finding
     assert hone["on_target"] == 2

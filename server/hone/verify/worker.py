@@ -643,16 +643,33 @@ def derived_inputs(
     where the original accepts one."""
     hyp, why = _hypothesis()
     out: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
-    # iterators: only where the original completes with one, and the parameter is not
-    # annotated as a concrete sequence (``xs: list[int]`` promises callers pass a list)
+    # iterators: only where the original treats one as it treats the list (same result), and
+    # the parameter is not annotated as a concrete sequence (``xs: list[int]`` promises callers
+    # pass a list).  A function that iterates its argument twice returns something else for an
+    # iterator: it does not accept iterators, so no rewrite is held to that accident.
+    rejected: set[int] = set()
     iterable_ok = _iterator_params()
+    trials: dict[int, list[tuple[tuple[Any, ...], dict[str, Any]]]] = {}
     for args, kwargs in observed[:8]:
         for i, a in enumerate(args):
-            if isinstance(a, list | tuple) and i in iterable_ok:
-                trial = (*args[:i], _ListIterator(list(a)), *args[i + 1 :])
-                outcome, _, _ = run_call(tuple(copy.deepcopy(trial)), copy.deepcopy(kwargs))
-                if outcome == "ok":
-                    out.append((trial, kwargs))
+            if not (isinstance(a, list | tuple) and i in iterable_ok) or i in rejected:
+                continue
+            trial = (*args[:i], _ListIterator(list(a)), *args[i + 1 :])
+            outcome, value, _ = run_call(tuple(copy.deepcopy(trial)), copy.deepcopy(kwargs))
+            as_list, expected, _ = run_call(copy.deepcopy(args), copy.deepcopy(kwargs))
+            try:
+                same = (outcome, as_list) == ("ok", "ok") and wire.encode(value) == wire.encode(
+                    expected
+                )
+            except Exception:
+                same = False
+            if same:
+                trials.setdefault(i, []).append((trial, kwargs))
+            elif as_list == "ok":
+                rejected.add(i)  # one disagreement: the parameter does not take iterators
+    for i, kept in trials.items():
+        if i not in rejected:
+            out.extend(kept)
     if hyp is None:
         return out, why
     st = hyp[3]
