@@ -412,7 +412,12 @@ local function main()
   -- settings: answered via workspace/configuration; init_options: sent in initialize
   local settings = { hone = { rules = { severity = { HONE201 = 'error' } } } }
   -- (HONE108 would fire on `k in d.keys()` in known(): init_options turn it off)
-  local init_options = { rules = { ignore = { 'HONE108' } }, diagnostics = { debounceMs = 10 } }
+  -- trustedFolders: the user's own configuration trusts the project (Run with timing needs it)
+  local init_options = {
+    rules = { ignore = { 'HONE108' } },
+    diagnostics = { debounceMs = 10 },
+    trustedFolders = { project },
+  }
 
   step('configure (' .. mode .. ')', function()
     if mode == 'enable' then

@@ -44,7 +44,9 @@ if __name__ == "__main__":
 '''
 
 SETUP = r"""
-local repo, cmd, mode = ...
+local repo, cmd, mode, project = ...
+-- the user's own configuration trusts the project (the run below needs a trusted folder)
+local init_options = { trustedFolders = { project } }
 _G.hone_msgs = {}
 for _, method in ipairs({ 'window/showMessage', 'window/logMessage' }) do
   local original = vim.lsp.handlers[method]
@@ -57,10 +59,10 @@ vim.cmd('filetype on')
 vim.o.swapfile = false
 if mode == 'enable' then
   vim.opt.runtimepath:prepend(repo .. '/editors/nvim')
-  vim.lsp.config('hone', { cmd = cmd })
+  vim.lsp.config('hone', { cmd = cmd, init_options = init_options })
   vim.lsp.enable('hone')
 else
-  dofile(repo .. '/editors/nvim/hone_legacy.lua').setup({ cmd = cmd })
+  dofile(repo .. '/editors/nvim/hone_legacy.lua').setup({ cmd = cmd, init_options = init_options })
 end
 """
 
@@ -122,7 +124,7 @@ def test_no_prompt_lenses_and_report(which: str, mode: str, tmp_path: Path) -> N
             pytest.fail(f"Neovim stopped at a 'Press ENTER' prompt; :messages was:\n{shown}")
 
         cmd = [sys.executable, "-m", "hone", "serve"]
-        host.lua(SETUP, str(REPO), cmd, mode)
+        host.lua(SETUP, str(REPO), cmd, mode, str(project))
         host.request("nvim_command", f"edit {path}")
         host.wait_for(
             "hone to attach and its code lenses to show (no manual refresh)",
