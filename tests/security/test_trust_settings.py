@@ -129,6 +129,7 @@ def test_the_sources_table_is_what_the_docs_say() -> None:
         "trustedFolders",
         "run.network",
         "run.writeWorkspace",
+        "llm.offerUnverified",
     }
     trust = next(s for s in SPECS if s.key == "trustedFolders")
     assert Source.EDITOR not in trust.sources and Source.PYPROJECT not in trust.sources

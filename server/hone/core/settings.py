@@ -222,7 +222,6 @@ SPECS: tuple[SettingSpec, ...] = (
         "Sampling temperature of the finding pass (0: the same answer for the same code).",
         minimum=0,
         maximum=2,
-        sources=USER_LEVEL,
     ),
     SettingSpec(
         "llm.candidates",
@@ -241,7 +240,6 @@ SPECS: tuple[SettingSpec, ...] = (
         "Sampling temperature of the extra rewrite candidates (each with its own seed).",
         minimum=0,
         maximum=2,
-        sources=USER_LEVEL,
     ),
     SettingSpec(
         "llm.maxOutputTokens",
