@@ -371,7 +371,8 @@ async def test_a_trusted_folder_verifies_unsafe_fixes(home: Home, ws: Path) -> N
 
     def judged(ds: list[lsp.Diagnostic]) -> bool:
         return any(
-            d.code == "HONE201" and ("hone rejected" in d.message or "verif" in json.dumps(d.data))
+            d.code == "HONE201"
+            and ("hone did not offer" in d.message or "verif" in json.dumps(d.data))
             for d in ds
         )
 
