@@ -399,3 +399,43 @@ async def test_a_confirmed_venv_is_used_for_runs(home: Home, ws: Path, tmp_path:
         )
         await run_with_timing(client, uri)
     assert marker.exists(), "the user's chosen .venv interpreter is used"
+
+
+# -- the LLM cache: one endpoint's replies never answer for another's ------------------------------
+
+POISON = "POISONED advice from another endpoint"
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+async def test_cached_replies_of_one_endpoint_never_show_for_another(
+    profile: str, home: Home, tmp_path: Path
+) -> None:
+    """Two workspaces, one user cache: what endpoint A answered for a function is cached; the
+    same code in another project, with endpoint B configured, is sent to B and shows only B's
+    answer.  The cache folder is private (0700) and its files 0600."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        folder.mkdir()
+    poisoned = Reply(
+        content=json.dumps(
+            {"findings": [{"line": 2, "category": "performance", "problem": POISON, "why": "x"}]}
+        )
+    )
+    with FakeOpenAI() as a, FakeOpenAI() as b:
+        a.respond_with(poisoned)
+        b.respond_with(Reply(content=json.dumps({"findings": []})))
+        async with session(profile, home, [first], init_options=user_llm(a, candidates=0)) as c1:
+            uri = await c1.open(first / "a.py", SLOW)
+            c1.save(uri)
+            await c1.wait_diagnostics(uri, lambda ds: any(POISON in d.message for d in ds))
+        cache = home.root / "cache" / "hone"
+        assert cache.is_dir() and (cache.stat().st_mode & 0o777) == 0o700
+        files = [p for p in cache.rglob("*") if p.is_file()]
+        assert files and all((p.stat().st_mode & 0o777) == 0o600 for p in files), files
+        async with session(profile, home, [second], init_options=user_llm(b, candidates=0)) as c2:
+            uri = await c2.open(second / "a.py", SLOW)
+            c2.save(uri)
+            await c2.wait_until(lambda: b.requests, what="the same code sent to endpoint B")
+            await wait_llm_state(c2, "idle")
+            assert not any(POISON in d.message for d in await c2.diagnostics_of(uri))
+        assert len(a.requests) == 1  # A was asked once, by the first project only
