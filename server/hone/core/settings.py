@@ -75,7 +75,7 @@ class SettingSpec:
     # "set": any valid value; "lower": at most the default (resource limits); "add": list
     # entries are added to the user's, never removing one (llm.exclude).
     pyproject: PyprojectMode = "set"
-    # VS Code's setting scope ("machine": user settings only, never a workspace's settings.json)
+    # VS Code's setting scope ("application": user settings only, never a workspace's settings.json)
     vscode_scope: str = "resource"
     # dict[str,str] settings whose values must be one of these
     value_enum: tuple[str, ...] = ()
@@ -141,7 +141,7 @@ SPECS: tuple[SettingSpec, ...] = (
             "http://localhost:8080/v1 (llama.cpp)."
         ),
         sources=USER_LEVEL,
-        vscode_scope="machine",
+        vscode_scope="application",
     ),
     SettingSpec(
         "llm.model",
@@ -149,7 +149,7 @@ SPECS: tuple[SettingSpec, ...] = (
         "gpt-4o-mini",
         _exe("Model name sent to the endpoint."),
         sources=USER_LEVEL,
-        vscode_scope="machine",
+        vscode_scope="application",
     ),
     SettingSpec(
         "llm.apiKeyEnv",
@@ -160,7 +160,7 @@ SPECS: tuple[SettingSpec, ...] = (
             "The key goes only to the llm.baseUrl set in the same place."
         ),
         sources=USER_LEVEL,
-        vscode_scope="machine",
+        vscode_scope="application",
     ),
     SettingSpec(
         "llm.timeoutSeconds",
@@ -213,7 +213,7 @@ SPECS: tuple[SettingSpec, ...] = (
         'Offer LLM rewrites that could not be verified (titled "Unverified: ..."). A user-level '
         "choice: a workspace cannot turn it on.",
         sources=USER_LEVEL,
-        vscode_scope="machine",
+        vscode_scope="application",
     ),
     SettingSpec(
         "llm.temperature",
@@ -349,7 +349,7 @@ SPECS: tuple[SettingSpec, ...] = (
         True,
         "Let 'Run with timing' use the network (user-level setting).",
         sources=USER_LEVEL,
-        vscode_scope="machine",
+        vscode_scope="application",
     ),
     SettingSpec(
         "run.writeWorkspace",
@@ -358,7 +358,7 @@ SPECS: tuple[SettingSpec, ...] = (
         "Let 'Run with timing' write in the workspace folder; off: only its private temp folder "
         "(user-level setting).",
         sources=USER_LEVEL,
-        vscode_scope="machine",
+        vscode_scope="application",
     ),
     # trust
     SettingSpec(
