@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import threading
 
 import pytest
 
@@ -178,13 +179,24 @@ def _item() -> ReplyFinding:
     )
 
 
-async def test_best_of_n_uses_n_when_the_endpoint_honours_it(fake: FakeOpenAI) -> None:
+@pytest.mark.parametrize("deterministic_arrives", ["first", "last"])
+async def test_best_of_n_uses_n_when_the_endpoint_honours_it(
+    fake: FakeOpenAI, deterministic_arrives: str
+) -> None:
+    # the two requests run concurrently; "last" holds the deterministic answer back until
+    # the warm one has been answered, so arrival order cannot decide which candidate leads
+    hold = threading.Event()
+
     def answer(req: RecordedRequest) -> Reply:
         if req.param("n"):
+            threading.Timer(0.3, hold.set).start()
             return Reply.several(
                 [_code(ALSO_GOOD, "CALL: dedupe([3, 1, 3])"), _code(GOOD), _code(ALSO_GOOD)]
             )
-        return Reply(content=_code(GOOD, "CALL: dedupe([1, 1, 2])\nCALL: dedupe(open('x'))"))
+        gate = hold if deterministic_arrives == "last" else None
+        return Reply(
+            content=_code(GOOD, "CALL: dedupe([1, 1, 2])\nCALL: dedupe(open('x'))"), gate=gate
+        )
 
     fake.respond_with(answer)
     p = _provider(fake)

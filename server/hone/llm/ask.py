@@ -385,7 +385,8 @@ async def _sample(
             ]
         else:
             jobs.append(warm)
-    out: list[tuple[str, int | None]] = []
+    # answers are kept in job order, not arrival order: the deterministic one stays first
+    got: dict[int, list[tuple[str, int | None]]] = {}
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.time_budget_s
 
@@ -393,7 +394,17 @@ async def _sample(
         done = await provider.complete_text(prompt.system, prompt.user, sampling=s)
         return [(c, s.seed if s.n == 1 else None) for c in done.contents if c.strip()]
 
-    pending = {asyncio.ensure_future(run(s)) for s in jobs}
+    order: dict[asyncio.Future[list[tuple[str, int | None]]], int] = {}
+
+    def start(i: int, s: Sampling) -> asyncio.Future[list[tuple[str, int | None]]]:
+        task = asyncio.ensure_future(run(s))
+        order[task] = i
+        return task
+
+    def count() -> int:
+        return sum(len(v) for v in got.values())
+
+    pending = {start(i, s) for i, s in enumerate(jobs)}
     refilled = False
     try:
         while pending:
@@ -406,25 +417,24 @@ async def _sample(
             for task in done:
                 exc = task.exception()
                 if exc is None:
-                    out += task.result()
+                    got[order[task]] = task.result()
                 elif isinstance(exc, ProviderError):
                     log.info("hone: a candidate request failed: %s", exc.message)
                 else:
                     raise exc
-            if not pending and not refilled and len(out) < n and provider.supports_n is False:
+            if not pending and not refilled and count() < n and provider.supports_n is False:
                 # the endpoint ignored ``n``: ask for the missing ones one by one
                 refilled = True
-                missing = n - len(out)
+                missing = n - count()
                 pending = {
-                    asyncio.ensure_future(
-                        run(
-                            Sampling(
-                                settings.candidate_temperature,
-                                settings.seed + 100 + i,
-                                1,
-                                settings.max_tokens,
-                            )
-                        )
+                    start(
+                        len(jobs) + i,
+                        Sampling(
+                            settings.candidate_temperature,
+                            settings.seed + 100 + i,
+                            1,
+                            settings.max_tokens,
+                        ),
                     )
                     for i in range(missing)
                 }
@@ -433,7 +443,7 @@ async def _sample(
             task.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
-    return out[:n]
+    return [answer for i in sorted(got) for answer in got[i]][:n]
 
 
 def _normal(code: str) -> str:
