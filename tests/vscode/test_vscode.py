@@ -640,11 +640,6 @@ def test_e2e_llm_analysis(e2e: dict[str, Any]) -> None:
     _step(e2e, "llm")
 
 
-@pytest.mark.xfail(
-    reason="known regression since the key was bound to its endpoint (issue 12): after 'hone: Set "
-    "LLM API key' the requests carry no key in code-server; not yet diagnosed",
-    strict=False,
-)
 def test_e2e_llm_key_from_secret_storage(e2e: dict[str, Any]) -> None:
     """The key typed into "hone: Set LLM API key" reaches the endpoint and no settings file."""
     _step(e2e, "llm")
