@@ -1,4 +1,5 @@
-"""Small syntactic helpers shared by the builtin-call, string, misc and bug rules.
+"""Small syntactic helpers shared by the rule modules (builtin calls, strings, comparisons,
+loop headers, lookups, bugs).
 
 Everything here is purely syntactic (no imports resolved, no type inference beyond literals and
 constructor calls): rules assume builtins such as ``list`` and ``len`` are not shadowed.

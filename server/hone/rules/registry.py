@@ -11,7 +11,9 @@ from hone.rules.base import Rule, RuleMeta
 RULE_MODULES: tuple[str, ...] = (
     "hone.rules.builtins_calls",
     "hone.rules.strings",
-    "hone.rules.misc",
+    "hone.rules.comparisons",
+    "hone.rules.loop_headers",
+    "hone.rules.lookups",
     "hone.rules.bugs",
     "hone.rules.loops",
     "hone.rules.collections_rules",
