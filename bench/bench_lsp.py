@@ -13,7 +13,12 @@ An edit replaces one probe line *inside a function in the middle of the file* wi
 publication is "fresh" when it carries the edit's version or, for servers that send no version,
 mentions ``probe_N``.
 
+``--baseline REV`` adds hone as it was at git revision REV (``hone@REV``, its ``server/`` tree
+run by the same interpreter and dependencies), so a change is judged against its own past in the
+same run, on the same machine load.
+
 Usage: python bench/bench_lsp.py [--edits N] [--only hone,pylsp,ruff,bare,floor] [--json OUT]
+       [--baseline REV ...]
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import importlib.util
 import json
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -149,10 +155,38 @@ class Figures:
     errors: list[str] = field(default_factory=list)
 
 
+# "hone@REV" -> the folder holding that revision's ``hone`` package
+BASELINES: dict[str, Path] = {}
+
+
+def add_baseline(rev: str, tmp: Path) -> str:
+    """Extract ``server/`` of git revision ``rev`` into ``tmp``; the name to bench it under."""
+    root = HERE.parent
+    sha = subprocess.run(
+        ["git", "rev-parse", "--short", rev], cwd=root, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    dest = tmp / f"hone-{sha}"
+    dest.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", sha, "server"], cwd=root, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    compileall.compile_dir(dest / "server", quiet=1)
+    name = f"hone@{sha}"
+    BASELINES[name] = dest / "server"
+    return name
+
+
 def server_argv(name: str) -> list[str] | None:
     bindir = Path(PY).parent
     if name == "hone":
         return [PY, "-m", "hone", "serve"]
+    if name in BASELINES:
+        start = (
+            f"import runpy, sys; sys.path.insert(0, {str(BASELINES[name])!r}); "
+            "sys.argv = ['hone', 'serve']; runpy.run_module('hone', run_name='__main__')"
+        )
+        return [PY, "-c", start]
     if name == "pylsp":
         exe = bindir / "pylsp"
         return [str(exe)] if exe.exists() else None
@@ -363,16 +397,19 @@ def main() -> int:
     ap.add_argument("--edits", type=int, default=40)
     ap.add_argument("--only", default="hone,pylsp,ruff,bare,floor")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--baseline", action="append", default=[], metavar="REV")
     args = ap.parse_args()
     servers = args.only.split(",")
     results: list[Figures] = []
     with tempfile.TemporaryDirectory() as tmp:
+        servers += [add_baseline(rev, Path(tmp)) for rev in args.baseline]
         compile_hone_bytecode()
+        width = max(map(len, servers))
         print(f"initialize (median of {INIT_SPAWNS} fresh processes each, taking turns):")
         init = initialize_medians(servers, Path(tmp))
         for name, ms in init.items():
             versus = f"   hone/{name} {ratio(init['hone'], ms)}" if "hone" in init else ""
-            print(f"  {name:6} {ms:6.0f} ms" + ("" if name == "hone" else versus))
+            print(f"  {name:{width}} {ms:6.0f} ms" + ("" if name == "hone" else versus))
         for label, text in files().items():
             print(f"\n== {label}: {text.count(chr(10)) + 1} lines")
             for name in servers:
@@ -384,7 +421,7 @@ def main() -> int:
                 fig = bench_one(name, label, text, n, Path(tmp))
                 results.append(fig)
                 print(
-                    f"  {name:6} init {fig.initialize_ms:7.0f} ms | open {fig.open_ms:7.0f} ms | "
+                    f"  {name:{width}} init {fig.initialize_ms:7.0f} ms | open {fig.open_ms:7.0f} ms | "
                     f"edit median {fig.edit_median_ms:7.1f} ms p95 {fig.edit_p95_ms:7.1f} ms "
                     f"({fig.edits} edits) | codeAction {fig.code_action_ms:6.1f} ms | "
                     f"peak RSS {fig.peak_rss_mb:6.1f} MB"
