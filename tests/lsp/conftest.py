@@ -30,7 +30,7 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import pytest
 import pytest_lsp
@@ -423,8 +423,24 @@ class HoneTestClient(LanguageClient):
         return [m.message for m in self.messages if needle in m.message]
 
 
+def _converter() -> Any:
+    """pygls' converter, reading ``(Command | CodeAction)[]`` as editors do: an item is a Command
+    when its ``command`` is a string.  (lsprotocol's hook reads any item with a ``command`` key as
+    a Command, so a CodeAction that runs a command would arrive as a broken Command.)"""
+    converter = default_converter()
+
+    def command_or_action(obj: Any, _: type) -> lsp.Command | lsp.CodeAction:
+        if isinstance(obj, dict) and isinstance(obj.get("command"), str):
+            return converter.structure(obj, lsp.Command)
+        return converter.structure(obj, lsp.CodeAction)
+
+    converter.register_structure_hook(lsp.Command | lsp.CodeAction, command_or_action)
+    converter.register_structure_hook(Union[lsp.Command, lsp.CodeAction], command_or_action)  # noqa: UP007
+    return converter
+
+
 def _make_client() -> HoneTestClient:
-    client = HoneTestClient(converter_factory=default_converter)
+    client = HoneTestClient(converter_factory=_converter)
 
     def publish(c: HoneTestClient, params: lsp.PublishDiagnosticsParams) -> None:
         assert c.capabilities is not None

@@ -8,7 +8,7 @@ from typing import Any
 from hone.analysis.engine import analyse_text
 from hone.core.finding import Edit, Finding, Fix, Safety, Severity, Span
 from hone.core.settings import merge
-from hone.lsp.features.verification import VerificationFeature
+from hone.lsp.features.verification import UNISOLATED_KEY, VerificationFeature
 from hone.lsp.state import DocumentState
 from hone.verify.offer import CHECKING
 from hone.verify.verifier import Verdict
@@ -23,6 +23,10 @@ class _Session:
     def __init__(self, trusted: bool = True) -> None:
         self.spawned: list[Any] = []
         self.trusted = trusted
+        self.shown: list[str] = []
+
+    def show_message(self, text: str, kind: Any = None) -> None:
+        self.shown.append(text)
 
     def trust_refusal(self, action: str, uri: str, settings: Any = None) -> str | None:
         return None if self.trusted else f"{action}: this folder is not trusted"
@@ -118,6 +122,10 @@ def test_untrusted_or_unsandboxed_suggestions_are_never_run_nor_offered(tmp_path
         assert shown.fix is None and why in shown.message
         assert session.spawned == []
         assert shown.explanation and "```diff" in shown.explanation
+        # only a missing sandbox may be overridden, by the user, on this suggestion
+        assert (UNISOLATED_KEY in shown.extra) is (not sandbox)
+        feature.review_findings(_doc(tmp_path), "llm", [_suggestion()])
+        assert len(session.shown) == (0 if sandbox else 1)  # said once
         # the user-level opt-in offers it, labelled, without the model's own estimate
         doc = _doc(tmp_path, llm={"offerUnverified": True})
         [shown] = feature.review_findings(doc, "llm", [_suggestion()])

@@ -8,6 +8,7 @@ a :class:`~hone.core.text.TextDocumentLines` of the exact text the finding refer
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -362,6 +363,18 @@ def fix_title(fix: Fix) -> str:
     if fix.safety is Safety.SUGGESTION:
         return f"{fix.title} (suggestion)"
     return fix.title
+
+
+def requested_kinds(only: Any) -> list[str] | None:
+    """``CodeActionContext.only`` as plain strings (None: every kind)."""
+    if not only:
+        return None
+    return [k.value if isinstance(k, enum.Enum) else str(k) for k in only]
+
+
+def spans_touch(a: Span, b: Span) -> bool:
+    """Whether two spans overlap or meet (a code-action range touching a finding)."""
+    return a.start <= b.end and b.start <= a.end
 
 
 def kind_matches(kind: str, only: Sequence[str] | None) -> bool:

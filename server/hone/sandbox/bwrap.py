@@ -138,7 +138,7 @@ def _availability() -> Availability:
                 reason = "running as root without a pids cgroup: the process count is not bounded"
             return Availability(True, reason, bwrap, prlimit, _options(bwrap), limit)
         problems.append(problem)
-    return Availability(False, "; ".join(problems), found[0])
+    return Availability(False, "; ".join(dict.fromkeys(problems)), found[0])
 
 
 def require() -> Availability:

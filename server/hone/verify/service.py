@@ -56,6 +56,7 @@ def verdict_key(request: VerifyRequest) -> str:
         *request.examples,
         *request.observed,
         str(request.gate),
+        str(request.isolated),
     ]
     for path in (*request.recorded, *request.tests):
         try:
@@ -98,7 +99,9 @@ class VerificationService:
         async with self._semaphore:
             self.runs += 1
             verdict = await verify_rewrite(request)
-        if not any(t in verdict.reason or t in verdict.timing_note for t in _TRANSIENT):
+        # a check without isolation ran code that could reach this cache: never stored
+        transient = any(t in verdict.reason or t in verdict.timing_note for t in _TRANSIENT)
+        if request.isolated and not transient:
             await asyncio.to_thread(self.cache.put, key, json.dumps(verdict.to_json()))
         return verdict
 

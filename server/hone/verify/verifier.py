@@ -59,6 +59,9 @@ class VerifyRequest:
     tests_root: str | None = None  # the workspace folder (pytest's rootdir)
     tests_timeout_s: float = 30.0
     report_timed_input: bool = False  # benchmarks: put the timed input (encoded) in the verdict
+    # False only on the user's explicit request where no OS sandbox can start ("Verify and
+    # measure (runs code without isolation)"): the same workers, run as the user
+    isolated: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,7 @@ class Verdict:
     timing_note: str = ""  # why timing did not produce a speedup
     tests: int = 0  # project tests run against the rewrite
     timed_input: str = ""  # only with report_timed_input: JSON of the (original's) timed input
+    isolated: bool = True  # False: checked without an OS sandbox, at the user's request
 
     @property
     def offer(self) -> bool:
@@ -100,7 +104,8 @@ class Verdict:
     def title_suffix(self) -> str:
         """What the code action's title says, e.g. "verified on 24 inputs, 3.1× faster at n=…"."""
         if self.status == "verified":
-            return f"verified on {self.inputs} inputs, {self.speed_text()}"
+            how = "" if self.isolated else " without isolation"
+            return f"verified on {self.inputs} inputs{how}, {self.speed_text()}"
         if self.status == "rejected":
             return f"rejected: {self.reason}"
         return f"unverified: {self.reason}"
@@ -109,6 +114,8 @@ class Verdict:
         """Longer text for the hover."""
         used = ", ".join(f"{n} {src}" for src, n in sorted(self.sources.items())) or "none"
         parts = [f"Sample inputs: {used}."]
+        if not self.isolated:
+            parts.append("Checked without an OS sandbox, at your request.")
         if self.tests:
             parts.append(f"{self.tests} project tests passed against the rewrite.")
         if self.status == "verified":
@@ -187,12 +194,13 @@ async def verify_rewrite(request: VerifyRequest) -> Verdict:
             )
     finally:
         await asyncio.gather(*(w.close() for w in workers), return_exceptions=True)
-    return _with_elapsed(verdict, time.perf_counter() - started)
+    return _with_elapsed(verdict, time.perf_counter() - started, request.isolated)
 
 
-def _with_elapsed(v: Verdict, elapsed: float) -> Verdict:
+def _with_elapsed(v: Verdict, elapsed: float, isolated: bool = True) -> Verdict:
     data = v.to_json()
     data["elapsed_s"] = elapsed
+    data["isolated"] = isolated
     return Verdict.from_json(data)
 
 
@@ -209,6 +217,7 @@ def _spec(request: VerifyRequest) -> WorkerSpec:
         wall_s=request.timeout_s + 5,
         cpu_s=int(request.timeout_s * 2) + 5,
         env_remove=request.env_remove,
+        isolated=request.isolated,
     )
 
 

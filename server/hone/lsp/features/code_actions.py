@@ -9,12 +9,11 @@ still at the version the action was offered for; otherwise the edit is sent at o
 
 from __future__ import annotations
 
-import enum
 import io
 import re
 import tokenize
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
 
@@ -33,6 +32,8 @@ from hone.lsp.convert import (
     fix_title,
     from_lsp_range,
     kind_matches,
+    requested_kinds,
+    spans_touch,
     text_edits_from_data,
     to_diagnostic,
     workspace_edit,
@@ -112,16 +113,6 @@ def _fix_all_job(
     return diff_edits(text, result.text, TextDocumentLines(text), enc)
 
 
-def _kinds(only: Any) -> list[str] | None:
-    if not only:
-        return None
-    return [k.value if isinstance(k, enum.Enum) else str(k) for k in only]
-
-
-def _touches(a: Span, b: Span) -> bool:
-    return a.start <= b.end and b.start <= a.end
-
-
 class CodeActionsFeature(Feature):
     name = "code-actions"
 
@@ -135,7 +126,7 @@ class CodeActionsFeature(Feature):
     async def code_actions(
         self, doc: DocumentState, params: lsp.CodeActionParams
     ) -> list[lsp.CodeAction]:
-        only = _kinds(params.context.only)
+        only = requested_kinds(params.context.only)
         want_fixes = kind_matches(lsp.CodeActionKind.QuickFix.value, only)
         want_fix_all = kind_matches(FIX_ALL_KIND, only)
         if not (want_fixes or want_fix_all):
@@ -164,7 +155,7 @@ class CodeActionsFeature(Feature):
         ignores: list[lsp.CodeAction] = []
         ignored: set[tuple[int, str]] = set()
         for source, finding in self.session.get_findings(doc.uri):
-            if not _touches(finding.span, span):
+            if not spans_touch(finding.span, span):
                 continue
             diagnostic = to_diagnostic(
                 finding, lines, client, uri=doc.uri, version=doc.version, source_key=source

@@ -19,6 +19,11 @@ sandbox.  LLM suggestions are checked as they arrive; unsafe rule fixes once the
 saved (typing never starts a sandbox) -- until then, or where no check may run, an unsafe rule
 fix is shown as the rules made it (labelled unsafe), while an LLM suggestion is never offered
 unchecked without the opt-in.
+
+Where only the OS sandbox is missing (a trusted folder, running allowed), hone says so once and
+each suggestion gets a "Verify and measure (runs code without isolation)" action: the user's
+explicit consent, for that suggestion only, to run the check as themselves.  Its verdict says
+so ("verified on 12 inputs without isolation, …") and is never cached.
 """
 
 from __future__ import annotations
@@ -26,11 +31,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types as lsp
 
 from hone.core.finding import Edit, Finding, Fix, Safety
-from hone.lsp.feature import Feature
+from hone.lsp.convert import kind_matches, requested_kinds, spans_touch, to_diagnostic
+from hone.lsp.feature import CommandHandler, Feature
 from hone.lsp.session import Session
 from hone.lsp.state import DocumentState
 
@@ -43,6 +52,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_QUEUED_PER_DOCUMENT = 16  # a file full of unsafe fixes must not start a sandbox storm
+
+UNISOLATED_COMMAND = "hone.verifyWithoutIsolation"
+UNISOLATED_TITLE = "Verify and measure (runs code without isolation)"
+UNISOLATED_KEY = "verify_unisolated"  # Finding.extra: the consent token of its rewrites
 
 
 class VerificationFeature(Feature):
@@ -57,6 +70,8 @@ class VerificationFeature(Feature):
         self._raw: dict[tuple[str, str], tuple[Finding, ...]] = {}
         self._saved: dict[str, int] = {}  # uri -> version last saved
         self._sandbox: tuple[bool, str] | None = None
+        self._consented: set[str] = set()  # consent tokens: check these without isolation
+        self._told_no_sandbox = False
 
     @property
     def service(self) -> VerificationService:
@@ -96,20 +111,29 @@ class VerificationFeature(Feature):
             fixes = candidates_of(finding)
             rewrites = [_rewrite_function(fn, c.edits) if fn is not None else None for c in fixes]
             diffs = [_diff(fn, r) for r in rewrites]
-            why_not = blocked
-            if not why_not and (fn is None or any(r is None for r in rewrites)):
-                why_not = "the rewrite changes code outside its function"
+            why_not, only_sandbox = blocked
+            token = ""
+            if fn is None or any(r is None for r in rewrites):
+                if not why_not:
+                    why_not, only_sandbox = "the rewrite changes code outside its function", False
+            else:
+                token = _consent_token(doc.uri, fn, [r or "" for r in rewrites])
+            isolated = True
+            if why_not and only_sandbox and suggestion and token in self._consented:
+                why_not, isolated = "", False  # the user chose to check this one as themselves
             if why_not:
                 if suggestion:
-                    out.append(
-                        present(
-                            finding,
-                            [],
-                            offer_unverified=offer_unverified,
-                            diffs=diffs,
-                            not_checked=why_not,
-                        )
+                    shown = present(
+                        finding,
+                        [],
+                        offer_unverified=offer_unverified,
+                        diffs=diffs,
+                        not_checked=why_not,
                     )
+                    if only_sandbox and token:
+                        shown = replace(shown, extra={**shown.extra, UNISOLATED_KEY: token})
+                        self._tell_no_sandbox(why_not)
+                    out.append(shown)
                 else:
                     out.append(finding)  # the rules' own unsafe fix, labelled as such
                 continue
@@ -122,7 +146,7 @@ class VerificationFeature(Feature):
                 continue
             for key, candidate, verdict in zip(keys, fixes, verdicts, strict=True):
                 if verdict is None:
-                    self._queue(doc, source, key, fn, candidate, finding)
+                    self._queue(doc, source, key, fn, candidate, finding, isolated)
             out.append(present(finding, verdicts, offer_unverified=offer_unverified, diffs=diffs))
         return out
 
@@ -147,7 +171,7 @@ class VerificationFeature(Feature):
     async def on_save(self, doc: DocumentState) -> None:
         self._saved[doc.uri] = doc.version
         raw = self._raw.get((doc.uri, "rules"))
-        if raw is not None and not self._blocked(doc):
+        if raw is not None and not self._blocked(doc)[0]:
             await self.session.wait_for_analysis(doc.uri)
             self._republish(doc.uri, "rules")
 
@@ -157,20 +181,90 @@ class VerificationFeature(Feature):
             del self._raw[key]
 
     # -- where checks may run ------------------------------------------------------------------
-    def _blocked(self, doc: DocumentState) -> str:
-        """Why no check may run for ``doc`` ("" when one may)."""
+    def _blocked(self, doc: DocumentState) -> tuple[str, bool]:
+        """Why no check may run for ``doc`` ("" when one may), and whether the OS sandbox is
+        the only thing missing (then the user may choose a check without isolation)."""
         if not doc.settings.bool("verify.enabled"):
-            return "verification is turned off (verify.enabled)"
+            return "verification is turned off (verify.enabled)", False
         if not doc.settings.bool("run.enabled"):
-            return "running code is turned off (run.enabled)"
+            return "running code is turned off (run.enabled)", False
         if not self.session.is_trusted(doc.folder):
-            return "the folder is not trusted"
+            return "the folder is not trusted", False
         if self._sandbox is None:
             from hone.verify.procs import sandbox_available
 
             self._sandbox = sandbox_available()
         ok, reason = self._sandbox
-        return "" if ok else f"no OS sandbox here ({reason})"
+        return ("", False) if ok else (f"no OS sandbox here ({reason})", True)
+
+    def _tell_no_sandbox(self, why: str) -> None:
+        if self._told_no_sandbox:
+            return
+        self._told_no_sandbox = True
+        self.session.show_message(
+            f"hone: {why}: suggested rewrites are not checked automatically. To check one "
+            f'anyway, choose "{UNISOLATED_TITLE}" on it.',
+            lsp.MessageType.Warning,
+        )
+
+    # -- the explicit check without isolation ----------------------------------------------------
+    def code_actions(
+        self, doc: DocumentState, params: lsp.CodeActionParams
+    ) -> list[lsp.CodeAction]:
+        if not kind_matches(
+            lsp.CodeActionKind.QuickFix.value, requested_kinds(params.context.only)
+        ):
+            return []
+        from hone.lsp.convert import from_lsp_range
+
+        client = self.session.client
+        span = from_lsp_range(params.range, doc.lines, client.encoding)
+        actions = []
+        for source, finding in self.session.get_findings(doc.uri):
+            token = finding.extra.get(UNISOLATED_KEY) if finding.extra else None
+            if not isinstance(token, str) or not spans_touch(finding.span, span):
+                continue
+            diagnostic = to_diagnostic(
+                finding, doc.lines, client, uri=doc.uri, version=doc.version, source_key=source
+            )
+            actions.append(
+                lsp.CodeAction(
+                    title=UNISOLATED_TITLE,
+                    kind=lsp.CodeActionKind.QuickFix.value,
+                    diagnostics=[diagnostic],
+                    command=lsp.Command(
+                        title=UNISOLATED_TITLE,
+                        command=UNISOLATED_COMMAND,
+                        arguments=[doc.uri, token],
+                    ),
+                )
+            )
+        return actions
+
+    def commands(self) -> Mapping[str, CommandHandler]:
+        return {UNISOLATED_COMMAND: self._unisolated_command}
+
+    async def _unisolated_command(self, args: Sequence[Any]) -> dict[str, Any]:
+        uri, token = (args[0], args[1]) if len(args) == 2 else (None, None)
+        if not isinstance(uri, str) or not isinstance(token, str):
+            return {"started": False, "message": "expected the arguments [uri, token]"}
+        doc = self.session.get_document(uri)
+        sources = [src for (u, src), raw in self._raw.items() if u == uri]
+        offered = doc is not None and any(
+            f.extra.get(UNISOLATED_KEY) == token
+            for _src, f in self.session.get_findings(uri)
+            if f.extra
+        )
+        if doc is None or not offered:
+            return {"started": False, "message": "that suggestion is no longer shown"}
+        why, only_sandbox = self._blocked(doc)
+        if why and not only_sandbox:
+            return {"started": False, "message": why}
+        self._consented.add(token)
+        self.session.log(f"hone: checking a suggested rewrite without isolation ({uri})")
+        for source in sources:
+            self._republish(uri, source)
+        return {"started": True}
 
     # -- work ---------------------------------------------------------------------------------
     def _recorded(self, uri: str) -> tuple[str, ...]:
@@ -186,6 +280,7 @@ class VerificationFeature(Feature):
         fn: FunctionInfo,
         fix: Fix,
         finding: Finding,
+        isolated: bool = True,
     ) -> None:
         if key in self._queued:
             return
@@ -194,7 +289,7 @@ class VerificationFeature(Feature):
         self._queued[key] = doc.uri
         examples = finding.extra.get("example_calls", ()) if finding.extra else ()
         self.session.spawn(
-            self._verify(doc, source, key, fn, fix, tuple(examples or ())),
+            self._verify(doc, source, key, fn, fix, tuple(examples or ()), isolated),
             name=f"verify {fn.qualname}",
         )
 
@@ -206,11 +301,12 @@ class VerificationFeature(Feature):
         fn: FunctionInfo,
         fix: Fix,
         examples: tuple[object, ...],
+        isolated: bool = True,
     ) -> None:
         from hone.verify.verifier import Verdict
 
         try:
-            request = await asyncio.to_thread(self._request, doc, fn, fix, examples)
+            request = await asyncio.to_thread(self._request, doc, fn, fix, examples, isolated)
             if request is None:
                 verdict = Verdict("unverifiable", "the rewrite could not be applied")
             else:
@@ -225,7 +321,12 @@ class VerificationFeature(Feature):
         self._republish(doc.uri, source)
 
     def _request(
-        self, doc: DocumentState, fn: FunctionInfo, fix: Fix, examples: tuple[object, ...]
+        self,
+        doc: DocumentState,
+        fn: FunctionInfo,
+        fix: Fix,
+        examples: tuple[object, ...],
+        isolated: bool = True,
     ) -> VerifyRequest | None:
         """The request with its static evidence (reads the workspace: off the event loop)."""
         import sys
@@ -274,6 +375,7 @@ class VerificationFeature(Feature):
             examples=evidence.examples,
             tests=evidence.tests,
             tests_root=folder,
+            isolated=isolated,
         )
 
     def _republish(self, uri: str, source: str) -> None:
@@ -315,6 +417,15 @@ def _diff(fn: FunctionInfo | None, rewritten: str | None) -> str:
     from hone.verify.offer import function_diff
 
     return function_diff(fn.text, rewritten, fn.qualname)
+
+
+def _consent_token(uri: str, fn: FunctionInfo, rewrites: Sequence[str]) -> str:
+    """Names one suggestion (its document, function and rewrites) for the user's consent."""
+    h = hashlib.sha256()
+    for part in (uri, fn.qualname, fn.text, *rewrites):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()[:32]
 
 
 def _key(fn: FunctionInfo, rewritten: str, recorded: Sequence[str]) -> str:
