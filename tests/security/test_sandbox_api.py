@@ -399,3 +399,34 @@ async def test_interactive_lines_and_signals_to_the_program() -> None:
 async def test_stdin_bytes_are_delivered_then_closed() -> None:
     result = await run_code("import sys\nprint(len(sys.stdin.buffer.read()))", stdin=b"a" * 300_000)
     assert result.stdout == b"300000\n"
+
+
+async def test_a_large_write_to_a_slow_reader_arrives_whole_without_loop_errors() -> None:
+    """The pipe fills many times: every wait for it to drain is clean (no callback called on a
+    finished future), and every byte arrives."""
+    loop = asyncio.get_running_loop()
+    errors: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    try:
+        box = await launch(
+            [
+                sys.executable,
+                "-c",
+                "import sys, time\n"
+                "n = 0\n"
+                "while chunk := sys.stdin.buffer.read1(4096):\n"
+                "    n += len(chunk)\n"
+                "    time.sleep(0.0005)\n"
+                "print(n, flush=True)\n",
+            ],
+            Policy(),
+            interactive=True,
+        )
+        payload = b"x" * (4 << 20)
+        assert await box.send(payload)
+        box.close_stdin()
+        assert await box.readline(timeout=60) == f"{len(payload)}\n".encode()
+        assert (await box.wait()).returncode == 0
+    finally:
+        loop.set_exception_handler(None)
+    assert errors == []

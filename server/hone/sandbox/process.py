@@ -223,8 +223,14 @@ class Sandboxed:
             try:
                 n = os.write(fd, view)
             except BlockingIOError:
-                ready = loop.create_future()
-                loop.add_writer(fd, ready.set_result, None)
+                ready: asyncio.Future[None] = loop.create_future()
+
+                def writable(ready: asyncio.Future[None] = ready) -> None:
+                    # the selector may report the fd again before this task resumes
+                    if not ready.done():
+                        ready.set_result(None)
+
+                loop.add_writer(fd, writable)
                 try:
                     await asyncio.wait({ready, self._watch.done}, return_when="FIRST_COMPLETED")
                 finally:
