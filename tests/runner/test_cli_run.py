@@ -180,3 +180,51 @@ def test_no_counts_and_no_instrument_trade_detail_for_overhead(hone: Hone, tmp_p
     assert rc == 0 and not report.instrumented and report.samples_path is None
     assert report.sampler == "thread"
     assert all(f.calls is None for f in report.functions)
+
+
+NETWORK_AND_WRITE = """
+import socket, sys
+try:
+    socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5).close()
+    print("network: yes")
+except OSError:
+    print("network: no")
+try:
+    open("written.txt", "w").close()
+    print("write: yes")
+except OSError:
+    print("write: no")
+"""
+
+
+def test_network_and_workspace_writes_follow_the_user_settings_and_flags(
+    hone: Hone, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    _write(tmp_path, NETWORK_AND_WRITE)
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = str(listener.getsockname()[1])
+
+        def seen(*flags: str) -> tuple[str, str]:
+            (tmp_path / "written.txt").unlink(missing_ok=True)
+            rc, out, err = hone(*flags, "prog.py", "--", port)
+            assert rc == 0, err
+            net = "network: yes" in out
+            assert ("network: no" in out) is not net
+            wrote = (tmp_path / "written.txt").exists()
+            assert ("write: yes" in out) is wrote
+            return ("yes" if net else "no", "yes" if wrote else "no")
+
+        assert seen() == ("yes", "yes")  # the defaults: the user's own program, as asked
+        assert seen("--no-network", "--read-only") == ("no", "no")
+        # a project's file may not take them away or grant them: only the user's settings
+        (tmp_path / "pyproject.toml").write_text(
+            "[tool.hone.run]\nnetwork = false\nwriteWorkspace = false\n"
+        )
+        assert seen() == ("yes", "yes")
+        settings = tmp_path / "config" / "hone" / "settings.toml"
+        settings.parent.mkdir(parents=True)
+        settings.write_text("[run]\nnetwork = false\nwriteWorkspace = false\n")
+        assert seen() == ("no", "no")

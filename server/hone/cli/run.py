@@ -61,6 +61,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--python", metavar="PATH", help="interpreter to run the program with")
     parser.add_argument(
+        "--no-network",
+        action="store_true",
+        help="no network for the program (default: the run.network setting)",
+    )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="the workspace read-only for the program (default: the run.writeWorkspace setting)",
+    )
+    parser.add_argument(
         "--samples", metavar="FILE", help="keep the recorded call arguments in FILE (a pickle)"
     )
     parser.add_argument(
@@ -147,6 +157,9 @@ def run(args: argparse.Namespace) -> int:
         memory_mb=args.memory or settings.int("run.memoryMb"),
         max_output_bytes=max_output_kb * 1024,
         user_roots=(str(workspace),),
+        # the user's own settings (a project's pyproject.toml can never widen these)
+        network=settings.bool("run.network") and not args.no_network,
+        write_workspace=settings.bool("run.writeWorkspace") and not args.read_only,
         instrument=not args.no_instrument,
         call_counts=not (args.no_counts or args.no_instrument),
         sampler=args.sampler,
