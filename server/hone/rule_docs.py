@@ -1,24 +1,32 @@
-"""Where a rule's documentation lives: one Markdown page per code under ``docs/rules/`` in the
-repository (generated from the rule catalog by ``scripts/gen_rule_docs.py``), and its URL.
+"""A rule's documentation: one Markdown page per code, generated from the rule catalog (the
+same text as ``hone rules --explain CODE`` and the hover).
 
-The URL is what editors link a diagnostic's code to (LSP ``codeDescription.href``) and what the
-SARIF output can name as ``helpUri``. The repository's address is named here and nowhere else.
+The repository keeps a copy under ``docs/rules/`` (``scripts/gen_rule_docs.py``).  Editors link a
+diagnostic's code (LSP ``codeDescription.href``) to the page of the *installed* hone: the pages
+are written once into hone's user cache folder, in a subfolder named after the catalog's
+content, and linked as ``file:`` URIs.  That link always exists, works offline, matches the rules
+that produced the diagnostic, and names no web address that hone does not control.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import logging
+import os
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from hone.docs_catalog import CatalogEntry
 
-# The repository's public address: the one place that names it (change it here if it moves).
-REPOSITORY_URL = "https://github.com/hone-lsp/hone"
-# Pages on the main branch: a code's page keeps its URL as long as the code exists.
-RULE_DOCS_URL = f"{REPOSITORY_URL}/blob/main/docs/rules"
-DOCS_DIR = "docs/rules"  # relative to the repository root
+log = logging.getLogger(__name__)
+
+DOCS_DIR = "docs/rules"  # the repository's copy, relative to its root
 INDEX = "README.md"
+CACHE_SUBDIR = "rule-docs"
 
 
 @functools.cache
@@ -29,9 +37,41 @@ def _codes() -> frozenset[str]:
     return frozenset(e.id for e in catalog())
 
 
+@functools.cache
+def _installed_pages() -> Path | None:
+    """The folder holding every page of this catalog (written on first use); None if it cannot
+    be written (then diagnostics carry no link)."""
+    from hone.core.paths import default_cache_dir
+
+    written = pages()
+    digest = hashlib.sha256()
+    for name in sorted(written):
+        digest.update(name.encode() + b"\0" + written[name].encode() + b"\0")
+    folder = default_cache_dir() / CACHE_SUBDIR / digest.hexdigest()[:16]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in written.items():
+            target = folder / name
+            with contextlib.suppress(OSError):
+                if target.read_text(encoding="utf-8") == text:
+                    continue
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".page-")
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(tmp, target)
+    except OSError as exc:
+        log.warning("hone: rule pages cannot be written to %s (%s): no links to them", folder, exc)
+        return None
+    return folder
+
+
 def doc_url(code: str) -> str | None:
-    """The documentation page of ``code``; None for codes outside the catalog (LLM, timing)."""
-    return f"{RULE_DOCS_URL}/{code}.md" if code in _codes() else None
+    """The ``file:`` URI of ``code``'s page; None for codes outside the catalog (LLM, timing)
+    or when the pages cannot be written."""
+    if code not in _codes():
+        return None
+    folder = _installed_pages()
+    return (folder / f"{code}.md").as_uri() if folder is not None else None
 
 
 def page(entry: CatalogEntry) -> str:

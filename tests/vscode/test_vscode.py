@@ -374,7 +374,7 @@ def _expectations() -> dict[str, Any]:
             column=append.span.start.character + 1,
             expect="Why",  # a heading of the explanation, not of the diagnostic
             example="out.append(x * x)",  # the rule's documented example
-            href="docs/rules/HONE101.md",
+            href="rule-docs/",  # file:///…/rule-docs/<catalog>/HONE101.md, the installed page
         )
         if not caps.get("hoverProvider"):
             steps["hover"]["skip"] = "the server does not advertise hoverProvider yet"
