@@ -159,3 +159,48 @@ async def test_a_rewrite_that_calls_os_system_is_not_run(
     assert not marker.exists()
     actions = await client.code_actions(uri, d.range.start.line, 0, d.range.end.line, 0)
     assert not [a for a in actions if "rewrite" in a.title.lower()]  # and the server answers
+
+
+async def test_a_rejected_candidate_is_sent_back_once_and_its_repair_is_offered(
+    client: HoneTestClient, workspace: Path, fake: FakeOpenAI
+) -> None:
+    from hone.llm.prompt import REWRITE_SYSTEM
+
+    configure(workspace, fake)
+    repairs: list[str] = []
+
+    def reply(request: RecordedRequest, gate: object = None) -> Reply:
+        if request.messages and request.messages[0].get("content") == REWRITE_SYSTEM:
+            if "was rejected" in request.text:
+                repairs.append(request.text)
+                return Reply.text(f"Fixed:\n```python\n{CORRECT}```\n")
+            return Reply.text(f"Faster:\n```python\n{WRONG}```\n")
+        return Reply.findings(
+            [
+                finding(
+                    function="unique",
+                    start_line=3,
+                    end_line=5,
+                    message="`x not in out` on a list makes unique O(n^2)",
+                )
+            ]
+        )
+
+    fake.respond_with(reply)
+    uri = await client.open(workspace / "mod.py", SRC)
+    await client.diagnostics_of(uri)
+    client.save(uri)
+    diags = await client.wait_diagnostics(
+        uri,
+        lambda ds: any("verified on" in verification_of(d) for d in llm(ds)),
+        timeout=VERDICT_TIMEOUT_S * 2,
+    )
+    [d] = llm(diags)
+    actions = await client.code_actions(uri, d.range.start.line, 0, d.range.end.line, 0)
+    [rewrite] = [a for a in actions if a.title.startswith("Apply optimized rewrite")]
+    assert "best of 2 candidates, verified on" in rewrite.title, rewrite.title
+    assert rewrite.edit is not None and await client.apply(uri, rewrite.edit) == CORRECT
+    # one repair, with the verifier's structural reason and nothing the sandbox produced
+    [sent] = repairs
+    assert "changed the result for an input of this shape: list of" in sent
+    assert "input #" not in sent

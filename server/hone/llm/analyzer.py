@@ -277,6 +277,46 @@ class LLMAnalyzer:
         return await self._scheduler.restore(uri, version, text, targets, config, rule_findings)
 
     # -- presentation ----------------------------------------------------------------------
+    async def repair(
+        self,
+        uri: str,
+        text: str,
+        fn: FunctionInfo,
+        index: int,
+        rejected: str,
+        reason: str,
+        config: LLMConfig,
+    ) -> bool:
+        """Send the rejected candidate ``rejected`` (its function text) of finding ``index`` of
+        ``fn`` back to the model once, with the verifier's *structural* ``reason``; True when a
+        new, valid candidate joined the finding (show the findings again to have it checked)."""
+        from dataclasses import replace
+
+        from hone.llm.ask import AskSettings, repair_candidate
+
+        doc = self._scheduler.docs.get(uri)
+        key = (fn.qualname, fn.content_hash, index)
+        found = doc.candidates.get(key) if doc is not None else None
+        if doc is None or found is None or key in doc.repaired:
+            return False
+        settings = AskSettings.from_config(config)
+        candidate = next(
+            (c for c in found.candidates if c.rewrite.new_text.strip() == rejected.strip()), None
+        )
+        if not settings.repair or candidate is None or candidate.repaired:
+            return False
+        doc.repaired.add(key)
+        fixed = await repair_candidate(
+            self.provider(config), uri, text, fn, None, found, candidate, reason, settings
+        )
+        known = {c.rewrite.new_text.strip() for c in found.candidates}
+        if fixed is None or fixed.rewrite.new_text.strip() in known:
+            return False
+        if doc.candidates.get(key) is not found:
+            return False  # a newer answer for this function arrived meanwhile
+        doc.candidates[key] = replace(found, candidates=(*found.candidates, fixed))
+        return True
+
     def findings(
         self, uri: str, text: str, functions: Sequence[FunctionInfo], version: int | None = None
     ) -> list[Finding]:

@@ -32,6 +32,7 @@ from hone.llm.prompt import (
     FunctionPrompt,
     ModuleContext,
     build_findings_prompt,
+    build_module_context,
     build_rewrite_prompt,
 )
 from hone.llm.provider import LLMConfig, Provider, ProviderError, Sampling
@@ -519,7 +520,7 @@ async def repair_candidate(
     uri: str,
     text: str,
     fn: FunctionInfo,
-    ctx: ModuleContext,
+    ctx: ModuleContext | None,
     found: AnsweredFinding,
     candidate: Candidate,
     reason: str,
@@ -532,9 +533,13 @@ async def repair_candidate(
     """
     if candidate.repaired:
         return None
-    prompt = found.rewrite_prompt or build_rewrite_prompt(
-        fn, ctx, found.item.start_line, found.item.message, found.item.explanation
-    )
+    prompt = found.rewrite_prompt
+    if prompt is None:  # (``ctx`` None: built from ``text``)
+        if ctx is None:
+            ctx = await asyncio.to_thread(lambda: build_module_context(ast.parse(text)))
+        prompt = build_rewrite_prompt(
+            fn, ctx, found.item.start_line, found.item.message, found.item.explanation
+        )
     shown = f"```python\n{candidate.rewrite.new_text}\n```"
     try:
         again = await provider.complete_text(

@@ -67,7 +67,9 @@ def findings_for(
             if item.rewrite is not None:
                 rewrite, rejected = rewrite_for(memo, uri, version, text, fn, result, index, item)
             answered = (candidates or {}).get((fn.qualname, fn.content_hash, index))
-            out.append(build_finding(lines, fn, result, item, rewrite, rejected, answered))
+            out.append(
+                build_finding(lines, fn, result, item, rewrite, rejected, answered, index=index)
+            )
     return out
 
 
@@ -100,6 +102,8 @@ def build_finding(
     rewrite: Rewrite | None,
     rejected: str | None,
     answered: AnsweredFinding | None = None,
+    *,
+    index: int = 0,
 ) -> Finding:
     """One finding: the item's lines (relative to the function) placed in the document.
 
@@ -150,6 +154,7 @@ def build_finding(
             "cached": result.cached,
             "prompt_version": PROMPT_VERSION,
             "range_adjusted": adjusted,
+            "item": index,  # which finding of the function's reply (for a repair request)
         },
         "rewrite": rewrite,
         "rewrite_rejected": rejected,

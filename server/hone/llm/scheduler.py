@@ -74,6 +74,8 @@ class DocState:
     results: dict[ResultKey, FunctionResult] = field(default_factory=dict)
     # (qualname, content hash, index of the item) -> the rewrite candidates of that finding
     candidates: dict[tuple[str, str, int], AnsweredFinding] = field(default_factory=dict)
+    # findings whose rejected candidate was already sent back once (one repair per finding)
+    repaired: set[tuple[str, str, int]] = field(default_factory=set)
     inflight: dict[ResultKey, asyncio.Task[FunctionResult | None]] = field(default_factory=dict)
     rewrites: RewriteMemo = field(default_factory=dict)
     source: tuple[str, str] | None = None  # (endpoint, model) the results come from

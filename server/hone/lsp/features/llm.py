@@ -30,6 +30,7 @@ from hone.lsp.state import DocumentState
 
 if TYPE_CHECKING:
     from hone.core.finding import Finding
+    from hone.core.functions import FunctionInfo
     from hone.llm.analyzer import AnalysisReport, LLMAnalyzer
     from hone.llm.provider import LLMConfig
     from hone.lsp.features.timing import TimingFeature
@@ -82,6 +83,8 @@ class LLMFeature(Feature):
     ) -> None:
         self.session = session
         self.verifier = verifier  # judges every rewrite before it is offered
+        if verifier is not None:
+            verifier.subscribe_rejections(self._on_rejected)
         if timing is not None:
             timing.subscribe(self.on_timing_report)
         self._analyzer: LLMAnalyzer | None = None
@@ -136,6 +139,34 @@ class LLMFeature(Feature):
         if findings != self._shown.get(uri, ()):
             self._shown[uri] = findings
             self._publish(doc, findings)
+
+    def _on_rejected(
+        self, doc: DocumentState, source: str, finding: Finding, rejected: str, reason: str
+    ) -> None:
+        """Every candidate of one of our findings was judged and none may be offered: send the
+        first rejected one back once, with the verifier's structural reason."""
+        if source != SOURCE_KEY or self._analyzer is None:
+            return
+        meta = finding.extra.get("llm") if finding.extra else None
+        index = meta.get("item") if isinstance(meta, Mapping) else None
+        functions = doc.current_functions or ()
+        fn = next((f for f in functions if f.qualname == finding.function), None)
+        if not isinstance(index, int) or fn is None:
+            return
+        self.session.spawn(
+            self._repair(doc, fn, index, rejected, reason), name=f"repair {fn.qualname}"
+        )
+
+    async def _repair(
+        self, doc: DocumentState, fn: FunctionInfo, index: int, rejected: str, reason: str
+    ) -> None:
+        version = doc.version
+        added = await self.analyzer.repair(
+            doc.uri, doc.text, fn, index, rejected, reason, self._config(doc)
+        )
+        if added and self.session.get_document(doc.uri) is doc and doc.version == version:
+            self.session.log(f"hone: asked the model once to repair a rewrite of {fn.qualname}")
+            self._show(doc.uri)
 
     # -- hooks ------------------------------------------------------------------------------
     async def on_open(self, doc: DocumentState) -> None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +57,10 @@ UNISOLATED_COMMAND = "hone.verifyWithoutIsolation"
 UNISOLATED_TITLE = "Verify and measure (runs code without isolation)"
 UNISOLATED_KEY = "verify_unisolated"  # Finding.extra: the consent token of its rewrites
 
+# (document, source, finding, the rejected rewrite's function text, the verifier's structural
+# reason): a suggestion none of whose candidates may be offered, for one repair request
+RejectionListener = Callable[[DocumentState, str, Finding, str, str], None]
+
 
 class VerificationFeature(Feature):
     name = "verify"
@@ -71,6 +75,8 @@ class VerificationFeature(Feature):
         self._saved: dict[str, int] = {}  # uri -> version last saved
         self._sandbox: tuple[bool, str] | None = None
         self._consented: set[str] = set()  # consent tokens: check these without isolation
+        self._rejection_listeners: list[RejectionListener] = []
+        self._told_rejected: set[str] = set()  # verdict keys already reported
         self._told_no_sandbox = False
 
     @property
@@ -80,6 +86,12 @@ class VerificationFeature(Feature):
 
             self._service = VerificationService(max_concurrency=1)
         return self._service
+
+    def subscribe_rejections(self, listener: RejectionListener) -> None:
+        """Be told when every candidate of a suggestion was judged and none may be offered, with
+        a structural reason (never a value from the sandbox): the LLM feature asks for one
+        repair."""
+        self._rejection_listeners.append(listener)
 
     # -- the step sources ask for --------------------------------------------------------------
     def review_findings(
@@ -147,26 +159,34 @@ class VerificationFeature(Feature):
             for key, candidate, verdict in zip(keys, fixes, verdicts, strict=True):
                 if verdict is None:
                     self._queue(doc, source, key, fn, candidate, finding, isolated)
+            if suggestion:
+                self._report_rejection(doc, source, finding, keys, rewrites, verdicts)
             out.append(present(finding, verdicts, offer_unverified=offer_unverified, diffs=diffs))
         return out
 
-    def repair_hints(self, doc: DocumentState, finding: Finding) -> list[str]:
-        """Why each judged candidate of ``finding`` was rejected, structurally (a parse error,
-        "changed the result for an input of this shape: …"), for one model repair."""
-        from hone.verify.offer import candidates_of
-
-        functions = doc.current_functions or ()
-        fn = next((f for f in functions if f.qualname == finding.function), None)
-        if fn is None:
-            return []
-        recorded = self._recorded(doc.uri)
-        hints = []
-        for candidate in candidates_of(finding):
-            rewritten = _rewrite_function(fn, candidate.edits)
-            verdict = self._verdicts.get(_key(fn, rewritten or "", recorded))
-            if verdict is not None and verdict.repair_hint():
-                hints.append(verdict.repair_hint())
-        return hints
+    def _report_rejection(
+        self,
+        doc: DocumentState,
+        source: str,
+        finding: Finding,
+        keys: Sequence[str],
+        rewrites: Sequence[str | None],
+        verdicts: Sequence[Verdict | None],
+    ) -> None:
+        if not self._rejection_listeners or any(v is None or v.offer for v in verdicts):
+            return
+        for key, rewritten, verdict in zip(keys, rewrites, verdicts, strict=True):
+            assert verdict is not None
+            hint = verdict.repair_hint()
+            if not hint or rewritten is None or key in self._told_rejected:
+                continue
+            self._told_rejected.add(key)
+            for listener in self._rejection_listeners:
+                try:
+                    listener(doc, source, finding, rewritten, hint)
+                except Exception:  # one listener's bug must not stop the review
+                    log.exception("a rejection listener failed")
+            return  # one repair per finding: the first rejected candidate with a reason
 
     async def on_save(self, doc: DocumentState) -> None:
         self._saved[doc.uri] = doc.version
