@@ -70,7 +70,7 @@ def squares(data):
     return out
 
 
-def cheapest(prices):
+def cheapest(prices: list[int]) -> int:
     return sorted(prices)[0]
 
 
@@ -566,6 +566,11 @@ def _run_e2e(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     results["user_settings"] = (work / "user-data" / "User" / "settings.json").read_text(
         encoding="utf-8", errors="replace"
     )
+    # the output channel of the extension (the server's log messages go there too)
+    results["hone_log"] = "\n".join(
+        p.read_text(encoding="utf-8", errors="replace")
+        for p in sorted((work / "user-data").rglob("hone.log"))
+    )
     fake.stop()
     print(
         f"VS Code E2E: package {package_s:.0f}s, UI run {results.get('seconds', 0):.0f}s; screenshots in {ARTIFACTS}"
@@ -638,6 +643,19 @@ def test_e2e_bad_settings_warn(e2e: dict[str, Any]) -> None:
 
 def test_e2e_llm_analysis(e2e: dict[str, Any]) -> None:
     _step(e2e, "llm")
+
+
+def test_e2e_the_bundled_server_generates_inputs_for_a_typed_function(
+    e2e: dict[str, Any],
+) -> None:
+    """The .vsix's own server (its bundled Hypothesis) checks the unsafe fix of the type-hinted
+    ``cheapest`` after the save, on inputs it generated: the verdict line names them."""
+    checks = [
+        line for line in e2e["hone_log"].splitlines() if "checked a rewrite of cheapest" in line
+    ]
+    assert checks, "no verification of cheapest in the extension's log"
+    generated = [int(n) for line in checks for n in re.findall(r"(\d+) generated", line)]
+    assert generated and max(generated) > 0, checks
 
 
 def test_e2e_llm_key_from_secret_storage(e2e: dict[str, Any]) -> None:
