@@ -12,6 +12,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+_installed = os.environ.pop("HONE_TEST_SERVER_EXE", "")
+if _installed:
+    # The server of another installation (a plain `pip install .` in its own venv), as is:
+    # none of the test-only additions below.
+    os.execv(_installed, [_installed, "serve", *sys.argv[1:]])
+
 if os.environ.pop("HONE_TEST_NO_USERNS", "") == "1":
     # A machine where no OS sandbox can start: the server runs inside a user namespace that
     # forbids creating more (bwrap --disable-userns), so its own bubblewrap probe really fails.
@@ -35,7 +41,7 @@ if os.environ.pop("HONE_TEST_NO_USERNS", "") == "1":
         ],
     )
 
-from hone.rules import registry
+from hone.rules import registry  # noqa: E402
 
 registry.RULE_MODULES = (*registry.RULE_MODULES, "tests.fake_rules")
 
