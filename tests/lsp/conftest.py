@@ -427,9 +427,9 @@ def _converter() -> Any:
     """pygls' converter, reading ``(Command | CodeAction)[]`` as editors do: an item is a Command
     when its ``command`` is a string.  (lsprotocol's hook reads any item with a ``command`` key as
     a Command, so a CodeAction that runs a command would arrive as a broken Command.)"""
-    converter = default_converter()
+    converter: Any = default_converter()  # type: ignore[no-untyped-call]
 
-    def command_or_action(obj: Any, _: type) -> lsp.Command | lsp.CodeAction:
+    def command_or_action(obj: Any, _: type) -> Any:
         if isinstance(obj, dict) and isinstance(obj.get("command"), str):
             return converter.structure(obj, lsp.Command)
         return converter.structure(obj, lsp.CodeAction)
