@@ -370,25 +370,42 @@ async def test_repair_after_verification_sends_only_the_structural_reason(
     await p.aclose()
 
 
-async def test_bug_findings_get_no_candidates(fake: FakeOpenAI) -> None:
-    fake.queue(
-        Reply(
+async def test_bug_findings_get_fix_candidates_and_other_findings_none(fake: FakeOpenAI) -> None:
+    from hone.llm.prompt import BUGFIX_SYSTEM
+
+    fixed = "def dedupe(items):\n    return list(dict.fromkeys(items or []))\n"
+
+    def answer(req: RecordedRequest) -> Reply:
+        if req.messages[0]["content"] == BUGFIX_SYSTEM:
+            return Reply(content=_code(fixed, "CALL: dedupe(None)"))
+        return Reply(
             content=json.dumps(
-                {"findings": [{"line": 2, "category": "bug", "problem": "x", "why": "y"}]}
+                {
+                    "findings": [
+                        {"line": 2, "category": "bug", "problem": "None crashes", "why": "y"},
+                        {"line": 3, "category": "maintainability", "problem": "x", "why": "y"},
+                    ]
+                }
             )
         )
-    )
+
+    fake.respond_with(answer)
     p = _provider(fake)
-    answer = await ask_function(
+    answer_ = await ask_function(
         p,
         uri="file:///m.py",
         text=SOURCE,
         fn=_fn(),
         ctx=build_module_context(ast.parse(SOURCE)),
-        settings=AskSettings(),
+        settings=AskSettings(candidates=1),
     )
-    assert len(fake.requests) == 1
-    assert answer.findings[0].candidates == ()
+    fixes = [r for r in fake.requests if r.messages[0]["content"] == BUGFIX_SYSTEM]
+    assert len(fixes) == 1 and "to fix this bug" in fixes[0].user_text
+    assert "Problem at line 2: None crashes" in fixes[0].user_text
+    bug, other = answer_.findings
+    assert [c.code for c in bug.candidates] == [fixed.rstrip("\n")]
+    assert bug.candidates[0].examples == ("None",)  # the call that shows the bug
+    assert other.candidates == ()
     await p.aclose()
 
 

@@ -45,7 +45,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FINDINGS_SEED = 17  # fixed: the same code gets the same findings where the endpoint honours it
-MAX_REWRITE_FINDINGS = 2  # performance findings per function that get candidates
+MAX_REWRITE_FINDINGS = 2  # performance or bug findings per function that get candidates
+# findings that get rewrite candidates: a faster version, or the fix of a bug (verified to
+# differ exactly where the bug shows)
+REWRITTEN = (Category.PERFORMANCE, Category.BUG)
 MAX_EXAMPLE_CALLS = 3
 MAX_EXAMPLE_CHARS = 300
 
@@ -464,7 +467,14 @@ async def ask_candidates(
     settings: AskSettings,
 ) -> AnsweredFinding:
     """Best-of-N rewrite candidates for one finding (validated, distinct, first = deterministic)."""
-    prompt = build_rewrite_prompt(fn, ctx, item.start_line, item.message, item.explanation)
+    prompt = build_rewrite_prompt(
+        fn,
+        ctx,
+        item.start_line,
+        item.message,
+        item.explanation,
+        bug=item.category is Category.BUG,
+    )
     answers = await _sample(provider, prompt, settings)
     dropped: list[str] = []
     results = await asyncio.gather(
@@ -496,12 +506,13 @@ async def ask_function(
     settings: AskSettings,
     hints: Sequence[str] = (),
 ) -> FunctionAnswer:
-    """Both steps for one function: its findings, and candidates for its performance findings."""
+    """Both steps for one function: its findings, and candidates for its performance and bug
+    findings."""
     prompt, reply = await ask_findings(provider, fn, ctx, settings, hints)
     answered: list[AnsweredFinding] = []
     wanted = 0
     for item in reply.findings:
-        if item.category is Category.PERFORMANCE and wanted < MAX_REWRITE_FINDINGS:
+        if item.category in REWRITTEN and wanted < MAX_REWRITE_FINDINGS:
             wanted += 1
             try:
                 answered.append(await ask_candidates(provider, uri, text, fn, ctx, item, settings))
@@ -538,7 +549,12 @@ async def repair_candidate(
         if ctx is None:
             ctx = await asyncio.to_thread(lambda: build_module_context(ast.parse(text)))
         prompt = build_rewrite_prompt(
-            fn, ctx, found.item.start_line, found.item.message, found.item.explanation
+            fn,
+            ctx,
+            found.item.start_line,
+            found.item.message,
+            found.item.explanation,
+            bug=found.item.category is Category.BUG,
         )
     shown = f"```python\n{candidate.rewrite.new_text}\n```"
     try:

@@ -17,7 +17,7 @@ from typing import Any
 from hone.core.finding import Category, Finding, Fix, Safety, Span
 from hone.core.functions import FunctionInfo
 from hone.core.text import line_content, split_lines
-from hone.llm.ask import AnsweredFinding, dropped_reason
+from hone.llm.ask import REWRITTEN, AnsweredFinding, dropped_reason
 from hone.llm.prompt import PROMPT_VERSION, top_level_functions
 from hone.llm.reply import FunctionResult, names_match
 from hone.llm.rewrite import Rewrite, RewriteRejected, validate_rewrite
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 SOURCE = "hone (llm)"
 # The LSP layer appends " (suggestion)" for Safety.SUGGESTION fixes.
 REWRITE_TITLE = "Apply optimized rewrite"
+FIX_TITLE = "Apply suggested fix"  # a bug finding's rewrite
 CODES: dict[Category, str] = {
     Category.PERFORMANCE: "LLM100",
     Category.BUG: "LLM200",
@@ -148,6 +149,7 @@ def build_finding(
         rewrites = [_moved(r, fn) for r in rewrites]
     rewrite = rewrites[0] if rewrites else None
     diff = rewrite.diff() if rewrite is not None else None
+    title = FIX_TITLE if item.category is Category.BUG else REWRITE_TITLE
     extra: dict[str, Any] = {
         "llm": {
             "model": result.model,
@@ -159,9 +161,9 @@ def build_finding(
         "rewrite": rewrite,
         "rewrite_rejected": rejected,
         "rewrites_dropped": tuple(dropped),
-        "candidates": tuple(Fix(REWRITE_TITLE, (r.edit(),), Safety.SUGGESTION) for r in rewrites),
+        "candidates": tuple(Fix(title, (r.edit(),), Safety.SUGGESTION) for r in rewrites),
         "example_calls": examples,
-        "candidates_pending": item.category is Category.PERFORMANCE and answered is None,
+        "candidates_pending": item.category in REWRITTEN and answered is None,
         "diff": diff,
         "verification": None,  # filled in by rewrite verification
     }

@@ -29,6 +29,7 @@ from hone.core.finding import Category, Finding
 from hone.core.functions import FunctionInfo
 from hone.llm.ask import (
     MAX_REWRITE_FINDINGS,
+    REWRITTEN,
     AnsweredFinding,
     AskSettings,
     answered_from_json,
@@ -349,11 +350,9 @@ class Scheduler:
 
         ``send=False`` takes only what the cache has (reopening a file sends nothing).
         """
-        wanted = [
-            (i, item)
-            for i, item in enumerate(result.items)
-            if item.category is Category.PERFORMANCE
-        ][:MAX_REWRITE_FINDINGS]
+        wanted = [(i, item) for i, item in enumerate(result.items) if item.category in REWRITTEN][
+            :MAX_REWRITE_FINDINGS
+        ]
         if not wanted or result.error is not None or config.candidates < 1:
             return
         provider = self.provider(config)
@@ -365,7 +364,7 @@ class Scheduler:
             if ckey in job.doc.candidates:
                 continue
             prompt = await asyncio.to_thread(
-                build_rewrite_prompt,
+                functools.partial(build_rewrite_prompt, bug=item.category is Category.BUG),
                 fn,
                 job.context,
                 item.start_line,

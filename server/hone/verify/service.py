@@ -55,6 +55,8 @@ def verdict_key(request: VerifyRequest) -> str:
         repr(request.hints),
         *request.examples,
         *request.observed,
+        f"bug:{request.bug_fix}",
+        *request.bug_examples,
         str(request.gate),
         str(request.isolated),
     ]

@@ -31,7 +31,17 @@ from hone.verify.wire import describe_shape, has_opaque, same_encoded, size_of
 Status = Literal["verified", "rejected", "unverifiable"]
 # why a candidate failed, without anything it produced: for the user and for one model repair
 Failure = Literal[
-    "", "gate", "parse", "load", "result", "raised", "mutation", "timeout", "crash", "tests"
+    "",
+    "gate",
+    "parse",
+    "load",
+    "result",
+    "raised",
+    "mutation",
+    "timeout",
+    "crash",
+    "tests",
+    "nofix",
 ]
 
 
@@ -62,6 +72,11 @@ class VerifyRequest:
     # False only on the user's explicit request where no OS sandbox can start ("Verify and
     # measure (runs code without isolation)"): the same workers, run as the user
     isolated: bool = True
+    # A bug fix (JSON of parsed example calls on which, the finding says, the original goes
+    # wrong): the rewrite must differ on each of them and nowhere else -- except inputs on which
+    # the original fails the same way (the same exception as on a named input).  Not timed.
+    bug_examples: tuple[str, ...] = ()
+    bug_fix: bool = False  # judge as a bug fix (with bug_examples; none parsed: unverifiable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +99,16 @@ class Verdict:
     tests: int = 0  # project tests run against the rewrite
     timed_input: str = ""  # only with report_timed_input: JSON of the (original's) timed input
     isolated: bool = True  # False: checked without an OS sandbox, at the user's request
+    bug_fix: bool = False  # verified as a bug fix: differs exactly where the bug shows
+    changed: int = 0  # bug fix: inputs on which it differs (the named ones and same failures)
 
     @property
     def offer(self) -> bool:
-        """Offered as a speed-up only when verified AND measurably faster."""
-        return self.status == "verified" and self.faster and not self.slower
+        """Offered as a speed-up only when verified AND measurably faster; a bug fix when it is
+        verified to differ exactly where the bug shows."""
+        if self.status != "verified":
+            return False
+        return self.bug_fix or (self.faster and not self.slower)
 
     @property
     def may_offer_unverified(self) -> bool:
@@ -105,6 +125,12 @@ class Verdict:
         """What the code action's title says, e.g. "verified on 24 inputs, 3.1× faster at n=…"."""
         if self.status == "verified":
             how = "" if self.isolated else " without isolation"
+            if self.bug_fix:
+                same = self.inputs - self.changed
+                return (
+                    f"verified{how}: changes the result only where the bug shows "
+                    f"({self.changed} inputs), the same on {same} others"
+                )
             return f"verified on {self.inputs} inputs{how}, {self.speed_text()}"
         if self.status == "rejected":
             return f"rejected: {self.reason}"
@@ -118,7 +144,12 @@ class Verdict:
             parts.append("Checked without an OS sandbox, at your request.")
         if self.tests:
             parts.append(f"{self.tests} project tests passed against the rewrite.")
-        if self.status == "verified":
+        if self.status == "verified" and self.bug_fix:
+            parts.append(
+                f"The fix changes the outcome on the {self.changed} inputs where the bug shows "
+                f"and agrees with the original on the other {self.inputs - self.changed}."
+            )
+        elif self.status == "verified":
             parts.append(f"Original and rewrite agreed on all {self.inputs} inputs.")
             if self.speedup is not None:
                 at = f" at n={self.size:,}" if self.size else ""
@@ -149,6 +180,8 @@ class Verdict:
             "timeout": "the rewrite did not finish in time",
             "crash": "the rewrite's process crashed",
             "tests": "a project test that passes with the original fails with the rewrite",
+            "nofix": f"the fix does not change the outcome for a call that shows the bug, of "
+            f"this shape: {self.failing_shape}",
         }.get(self.failure, "the rewrite was rejected")
 
     def to_json(self) -> dict[str, Any]:
@@ -312,6 +345,7 @@ async def _verify_steps(
         "recorded": list(request.recorded),
         "observed": observed,
         "examples": [json.loads(e) for e in request.examples],
+        "bug_examples": [json.loads(e) for e in request.bug_examples],
         "hints": dict(request.hints),
         "generate": request.generate,
         "generated_count": request.generated_count,
@@ -382,6 +416,22 @@ async def _verify_steps(
         return _rejected("load", f"the rewritten module did not load ({exc.kind})", sources)
     if "error" in loaded:
         return _rejected("load", "the rewritten module does not load", sources)
+    changed = 0  # bug fix: inputs where the outcome changes as the finding says
+    bug_raises: set[str] = set()  # exceptions the original raises on the named inputs
+    if request.bug_fix:
+        named = [j for j, inp in enumerate(kept) if inp.get("src") == BUG_EXAMPLE_SRC]
+        if not named:
+            return Verdict(
+                "unverifiable",
+                "none of the calls the finding names could be run (no input shows the bug)",
+                sources=sources,
+            )
+        # the named inputs first: the exceptions they raise define "the same failure"
+        order = named + [j for j in range(len(kept)) if j not in named]
+        kept = [kept[j] for j in order]
+        expected = [expected[j] for j in order]
+        costs = [costs[j] for j in order]
+        mutates = [mutates[j] for j in order]
     for i, (inp, o1) in enumerate(zip(kept, expected, strict=True), start=1):
         progress.input = i
         try:
@@ -398,6 +448,18 @@ async def _verify_steps(
             why = f"the rewrite did not finish within {request.call_timeout_s:g} s on input #{i}"
             return _rejected("timeout", why, sources, i, inp)
         kind = _difference(o1, r)
+        if request.bug_fix:
+            if inp.get("src") == BUG_EXAMPLE_SRC:
+                if not kind:
+                    why = f"the fix does not change the outcome on input #{i}, where the bug shows"
+                    return _rejected("nofix", why, sources, i, inp)
+                changed += 1
+                if o1.get("outcome") == "raise":
+                    bug_raises.add(_exception_name(o1))
+                continue
+            if kind and _same_failure(o1, r, bug_raises):
+                changed += 1
+                continue
         if kind:
             shape = _shape(inp)
             what = {
@@ -418,6 +480,16 @@ async def _verify_steps(
             why = f"a project test failed against the rewrite ({shown}"
             why += f" and {len(failed) - 1} more)" if len(failed) > 1 else ")"
             return _rejected("tests", why, sources)
+
+    if request.bug_fix:  # a fix is judged by where it differs, not by its speed
+        return Verdict(
+            "verified",
+            inputs=len(kept),
+            sources=sources,
+            tests=len(passed_before),
+            bug_fix=True,
+            changed=changed,
+        )
 
     # Phase 3: speed at a realistic size, with the server's clock.
     progress.phase = "timing"
@@ -559,6 +631,24 @@ def _difference(o1: dict[str, Any], o2: dict[str, Any]) -> str:
     if not same_encoded(o1.get("after"), o2.get("after")):
         return "mutation"
     return ""
+
+
+BUG_EXAMPLE_SRC = "bug example"
+
+
+def _exception_name(outcome: dict[str, Any]) -> str:
+    value = outcome.get("value")
+    return str(value.get("e", "")) if isinstance(value, dict) else ""
+
+
+def _same_failure(o1: dict[str, Any], r: dict[str, Any], bug_raises: set[str]) -> bool:
+    """The original fails here as it does on a named input (the same exception), and the fix
+    does not: the bug the finding names, met again."""
+    return (
+        o1.get("outcome") == "raise"
+        and r.get("outcome") == "ok"
+        and _exception_name(o1) in bug_raises
+    )
 
 
 def _rejected(

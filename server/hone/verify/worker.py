@@ -243,6 +243,13 @@ def build_inputs(msg: dict[str, Any]) -> dict[str, Any]:
             seen.add(key)
             out.append((args, kwargs, src))
 
+    # calls that show a bug go first: an equal input from elsewhere must not take their label
+    for spec in msg.get("bug_examples", []):
+        try:
+            args, kwargs = build_example(spec)
+        except Exception:
+            continue
+        add(args, kwargs, str(spec.get("src", "bug example")))
     for args, kwargs in recorded_inputs(msg.get("recorded", [])):
         add(args, kwargs, "recorded")
     for data in msg.get("observed", []):  # already encoded (from the project's tests)

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
-from hone.core.finding import Edit, Finding, Fix, Safety
+from hone.core.finding import Category, Edit, Finding, Fix, Safety
 from hone.lsp.convert import kind_matches, requested_kinds, spans_touch, to_diagnostic
 from hone.lsp.feature import CommandHandler, Feature
 from hone.lsp.session import Session
@@ -308,8 +308,10 @@ class VerificationFeature(Feature):
             return
         self._queued[key] = doc.uri
         examples = finding.extra.get("example_calls", ()) if finding.extra else ()
+        # a suggested fix of a bug is judged by where it differs (its calls show the bug)
+        bug = finding.category is Category.BUG and fix.safety is Safety.SUGGESTION
         self.session.spawn(
-            self._verify(doc, source, key, fn, fix, tuple(examples or ()), isolated),
+            self._verify(doc, source, key, fn, fix, tuple(examples or ()), isolated, bug),
             name=f"verify {fn.qualname}",
         )
 
@@ -322,11 +324,12 @@ class VerificationFeature(Feature):
         fix: Fix,
         examples: tuple[object, ...],
         isolated: bool = True,
+        bug: bool = False,
     ) -> None:
         from hone.verify.verifier import Verdict
 
         try:
-            request = await asyncio.to_thread(self._request, doc, fn, fix, examples, isolated)
+            request = await asyncio.to_thread(self._request, doc, fn, fix, examples, isolated, bug)
             if request is None:
                 verdict = Verdict("unverifiable", "the rewrite could not be applied")
             else:
@@ -347,14 +350,16 @@ class VerificationFeature(Feature):
         fix: Fix,
         examples: tuple[object, ...],
         isolated: bool = True,
+        bug: bool = False,
     ) -> VerifyRequest | None:
         """The request with its static evidence (reads the workspace: off the event loop)."""
         import sys
 
         from hone.core.text import apply_edits
         from hone.runner.interpreter import InterpreterError, choose_interpreter
+        from hone.verify.examples import parse_examples
         from hone.verify.plan import gather_evidence
-        from hone.verify.verifier import VerifyRequest
+        from hone.verify.verifier import BUG_EXAMPLE_SRC, VerifyRequest
 
         if doc.path is None:
             return None
@@ -377,7 +382,7 @@ class VerificationFeature(Feature):
             path=str(doc.path),
             qualname=fn.qualname,
             function_source=fn.text,
-            example_calls=examples,
+            example_calls=() if bug else examples,
             trusted=self.session.is_trusted(doc.folder),
         )
         return VerifyRequest(
@@ -396,6 +401,8 @@ class VerificationFeature(Feature):
             tests=evidence.tests,
             tests_root=folder,
             isolated=isolated,
+            bug_fix=bug,
+            bug_examples=parse_examples(examples, src=BUG_EXAMPLE_SRC) if bug else (),
         )
 
     def _republish(self, uri: str, source: str) -> None:
