@@ -35,7 +35,8 @@ class RawServer:
         self.seen: list[dict[str, Any]] = []
         self.stderr: list[bytes] = []
         threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        self._stderr_reader = threading.Thread(target=self._drain_stderr, daemon=True)
+        self._stderr_reader.start()
 
     def _read(self) -> None:
         out = self.proc.stdout
@@ -378,3 +379,21 @@ def test_notifications_before_initialize_are_dropped(server: RawServer, tmp_path
     initialize(server, tmp_path)
     server.request(2, "textDocument/diagnostic", {"textDocument": {"uri": uri}})
     assert server.response(2)["result"]["items"] == []  # the document was never opened
+
+
+def test_a_late_cancel_is_not_a_warning(server: RawServer, tmp_path: Path) -> None:
+    """Editors cancel requests answered a moment before: no warning in the user's output."""
+    initialize(server, tmp_path)
+    uri = (tmp_path / "m.py").as_uri()
+    open_doc(server, uri, "x = 1\n")
+    server.request(2, "textDocument/diagnostic", {"textDocument": {"uri": uri}})
+    server.response(2)
+    server.notify("$/cancelRequest", {"id": 2})
+    server.notify("$/cancelRequest", {"id": 12345})
+    server.request(3, "shutdown")
+    server.response(3)
+    server.notify("exit")
+    server.proc.wait(timeout=TIMEOUT_S)
+    server._stderr_reader.join(TIMEOUT_S)  # everything the process wrote has been read
+    logged = b"".join(server.stderr).decode()
+    assert "Cancel notification" not in logged, logged

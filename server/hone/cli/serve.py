@@ -53,6 +53,13 @@ def _configure_logging(log_file: str | None, level_name: str) -> None:
     root.setLevel(level)
     # pygls logs every message body at INFO: only show that when debugging
     logging.getLogger("pygls").setLevel(level if level <= logging.DEBUG else logging.WARNING)
+    # An editor cancels requests that were answered a moment before (every keystroke can):
+    # normal, not a warning in the user's output panel.
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_late_cancels)
+
+
+def _late_cancels(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith("Cancel notification for unknown message id")
 
 
 _PR_SET_DUMPABLE = 4
