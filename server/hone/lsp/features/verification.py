@@ -38,7 +38,13 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types as lsp
 
 from hone.core.finding import Category, Edit, Finding, Fix, Safety
-from hone.lsp.convert import kind_matches, requested_kinds, spans_touch, to_diagnostic
+from hone.lsp.convert import (
+    from_lsp_range,
+    kind_matches,
+    requested_kinds,
+    spans_touch,
+    to_diagnostic,
+)
 from hone.lsp.feature import CommandHandler, Feature
 from hone.lsp.session import Session
 from hone.lsp.state import DocumentState
@@ -235,8 +241,6 @@ class VerificationFeature(Feature):
             lsp.CodeActionKind.QuickFix.value, requested_kinds(params.context.only)
         ):
             return []
-        from hone.lsp.convert import from_lsp_range
-
         client = self.session.client
         span = from_lsp_range(params.range, doc.lines, client.encoding)
         actions = []
