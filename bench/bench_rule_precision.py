@@ -16,6 +16,7 @@ without a label are listed (label them, or they are not counted).
 Usage:
   python bench/bench_rule_precision.py                # report
   python bench/bench_rule_precision.py --sample N     # write packets of N unlabelled findings
+  python bench/bench_rule_precision.py --reuse        # report on the last run's findings
 """
 
 from __future__ import annotations
@@ -71,8 +72,11 @@ def fetch() -> Path:
     return src
 
 
-def findings(src: Path) -> list[dict[str, Any]]:
+def findings(src: Path, reuse: bool = False) -> list[dict[str, Any]]:
     out = CACHE / "findings.json"
+    if reuse and out.is_file():
+        found = json.loads(out.read_text(encoding="utf-8"))["findings"]
+        return [f for f in found if f["severity"] in ("warning", "error")]
     check = [sys.executable, "-m", "hone", "check", "--format", "json", "--exit-zero"]
     subprocess.run([*check, "-o", str(out), "--no-cache", "."], cwd=src, check=True)
     found = json.loads(out.read_text(encoding="utf-8"))["findings"]
@@ -103,9 +107,10 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sample", type=int, help="write packets of this many unlabelled findings")
     ap.add_argument("--packets", type=int, default=4)
+    ap.add_argument("--reuse", action="store_true", help="the findings of the last run")
     args = ap.parse_args()
     src = fetch()
-    found = findings(src)
+    found = findings(src, args.reuse)
     labels: dict[str, dict[str, str]] = (
         json.loads(LABELS.read_text(encoding="utf-8")) if LABELS.is_file() else {}
     )
