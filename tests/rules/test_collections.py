@@ -187,6 +187,40 @@ def test_104_membership_in_dict_values() -> None:
         def f(lines):
             return [l for l in lines if "x" in l]
         """,
+        # rebuilt for each pass and tested there once (networkx label propagation): a set
+        # would cost the same scan
+        """
+        def f(nodes, labels):
+            for n in nodes:
+                best = [l for l in labels if l > n]
+                if n in best:
+                    yield n
+        """,
+        # changed inside the loop (rich's ratio resolver): a set built before it goes stale
+        """
+        def f(sizes):
+            sizes = list(sizes)
+            while None in sizes:
+                i = sizes.index(None)
+                sizes[i] = 0
+            return sizes
+        """,
+        """
+        def f(xs, pending):
+            pending = list(pending)
+            for x in xs:
+                if x in pending:
+                    pending.remove(x)
+            return pending
+        """,
+        """
+        def f(xs):
+            check = []
+            for x in xs:
+                check += [x]
+                if x in check:
+                    del check[0]
+        """,
     ],
 )
 def test_104_negatives(src: str) -> None:
@@ -270,6 +304,52 @@ def test_105_positives() -> None:
         def f(s: str):
             while s:
                 s = s[1:]
+        """,
+        # runs once: the loop ends right after (markdown's footnote and meta processors)
+        """
+        def f(lines):
+            blocks = []
+            for line in lines:
+                blocks.append(line)
+                if line.startswith("#"):
+                    blocks.insert(0, line)
+                    break
+            return blocks
+        """,
+        """
+        def f(xs):
+            items = []
+            for x in xs:
+                items.append(x)
+                if x is None:
+                    items.pop(0)
+                    return items
+            return items
+        """,
+        # a new one-element list in each pass (docutils' target notes)
+        """
+        def f(refs):
+            out = []
+            for ref in refs:
+                reflist = list(ref)
+                reflist.insert(0, "see")
+                out.append(reflist)
+            return out
+        """,
+        # sorted in the loop: a priority queue (docutils' table parser)
+        """
+        def f(start):
+            corners = []
+            corners.append(start)
+            done = []
+            while corners:
+                top, left = corners.pop(0)
+                done.append((top, left))
+                corners.append((top + 1, left))
+                corners.sort()
+                if len(done) > 9:
+                    break
+            return done
         """,
     ],
 )

@@ -62,6 +62,16 @@ def _list_name(rule: LoopRule, node: cst.BaseExpression) -> tuple[str, FunctionF
 
 # literal collections of at most this many elements are searched in a few comparisons
 TINY_LITERAL = 5
+# list methods after which a set built before the loop would no longer match the list
+_SHRINKING = frozenset({"remove", "pop", "clear", "sort", "reverse", "__setitem__", "__delitem__"})
+
+
+def _is_store_target(facts: FunctionFacts, sub: cst.Subscript) -> bool:
+    """``xs[i] = v`` / ``del xs[i]`` / ``xs[i] += v``: the subscript is assigned or deleted."""
+    parent = facts.parent(sub)
+    if isinstance(parent, cst.AssignTarget | cst.Del):
+        return True
+    return isinstance(parent, cst.AugAssign) and parent.target is sub
 
 
 class MembershipInListRule(LoopRule):
@@ -88,7 +98,9 @@ class MembershipInListRule(LoopRule):
             "a set once before the loop, or to keep a set alongside the list when the loop "
             "appends to it (the de-duplication idiom), without a fix because the elements "
             "might not be hashable. Nothing is reported outside loops or in loops over a "
-            "short literal.",
+            "short literal, nor when the loop rebinds the list or removes, reorders or "
+            "assigns its items (a set built before the loop would go stale; a list rebuilt "
+            "for each pass and tested once costs one scan either way).",
             unsafe_because="Set membership hashes the searched value: an unhashable value "
             "(a list, a dict) raises TypeError where the tuple test returned False, and an "
             "object whose __eq__ matches an element but whose __hash__ differs is no longer "
@@ -145,6 +157,8 @@ class MembershipInListRule(LoopRule):
         name, facts = found
         if facts.is_small_literal_list(name):
             return
+        if self._changes_in_loop(facts, name, container):
+            return
         outer = self._outer_loop_statement(facts, container)
         grown = outer is not None and any(
             isinstance(parent := facts.parent(r.node), cst.Attribute)
@@ -163,6 +177,27 @@ class MembershipInListRule(LoopRule):
                 "before the loop and test membership in the set"
             )
         self.report(container, msg)
+
+    @staticmethod
+    def _changes_in_loop(facts: FunctionFacts, name: str, node: cst.CSTNode) -> bool:
+        """Whether the list tested at ``node`` is rebound, or shrunk or reordered, inside the
+        innermost loop around the test: then no set can be built once before the loop (it would
+        go stale), and a list rebuilt for each pass and tested there once costs one scan either
+        way.  (Growing it with append/extend/insert is the de-duplication idiom, reported.)"""
+        loop = next((a for a in facts.ancestors(node) if isinstance(a, cst.For | cst.While)), None)
+        if loop is None:
+            return False
+        for ref in facts.refs_of(name):
+            if not facts.inside(ref.node, loop):
+                continue
+            if ref.kind in ("store", "del", "aug"):
+                return True
+            parent = facts.parent(ref.node)
+            if isinstance(parent, cst.Attribute) and parent.attr.value in _SHRINKING:
+                return True
+            if isinstance(parent, cst.Subscript) and _is_store_target(facts, parent):
+                return True
+        return False
 
     @staticmethod
     def _outer_loop_statement(facts: FunctionFacts, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -194,8 +229,10 @@ class ListAsQueueRule(LoopRule):
             "        print(item)",
             not_applicable="Only inside loops, and only on a name this function binds to "
             "nothing but lists (or annotates as list): dict.pop(0) or a deque's methods are "
-            "not reported. No fix: switching the type affects every other use of the list "
-            "(indexing a deque in the middle is O(n), slicing is unsupported).",
+            "not reported. Nor a front operation that runs once (the loop ends right after "
+            "it), on a list bound afresh in each pass, or on a list the loop sorts (a priority "
+            "queue: a deque cannot sort). No fix: switching the type affects every other use "
+            "of the list (indexing a deque in the middle is O(n), slicing is unsupported).",
         ),
     )
 
@@ -215,7 +252,7 @@ class ListAsQueueRule(LoopRule):
         else:
             return
         found = _list_name(self, func.value)
-        if found is not None:
+        if found is not None and _drains_across_passes(found[1], found[0], node):
             call, new = (
                 ("pop(0)", "popleft()")
                 if method == "pop"
@@ -234,6 +271,7 @@ class ListAsQueueRule(LoopRule):
             and (index := _single_index(target)) is not None
             and _is_int(index, 0)
             and (found := _list_name(self, target.value)) is not None
+            and _drains_across_passes(found[1], found[0], node)
         ):
             self.report(
                 node, f"del {found[0]}[0] is O(n) on a list: use a collections.deque and popleft()"
@@ -263,6 +301,31 @@ class ListAsQueueRule(LoopRule):
                 f"{found[0]} = {found[0]}[{sl.lower.value}:] copies the rest of the list on every "
                 "iteration: use a collections.deque and popleft() (or an index)",
             )
+
+
+def _drains_across_passes(facts: FunctionFacts, name: str, node: cst.CSTNode) -> bool:
+    """Whether the front operation at ``node`` on list ``name`` repeats on one list across the
+    passes of its loop -- a queue.  Not when the statement leaves the loop right after (it runs
+    once), when the list is bound afresh inside the loop (one insert into a new list), or when
+    the loop sorts it (a priority queue: a deque cannot sort, and the sort costs more)."""
+    loop = next((a for a in facts.ancestors(node) if isinstance(a, cst.For | cst.While)), None)
+    if loop is None:
+        return True  # a comprehension: repeated by construction
+    stmt = next((a for a in facts.ancestors(node) if isinstance(a, cst.SimpleStatementLine)), None)
+    after = facts.next_statement(stmt) if stmt is not None else None
+    if isinstance(after, cst.SimpleStatementLine) and any(
+        isinstance(s, cst.Break | cst.Return | cst.Raise) for s in after.body
+    ):
+        return False
+    for ref in facts.refs_of(name):
+        if not facts.inside(ref.node, loop):
+            continue
+        if ref.kind == "store":
+            return False
+        parent = facts.parent(ref.node)
+        if isinstance(parent, cst.Attribute) and parent.attr.value == "sort":
+            return False
+    return True
 
 
 # -- HONE107 -------------------------------------------------------------------------------
