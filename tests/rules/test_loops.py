@@ -1044,6 +1044,28 @@ def test_110_positives() -> None:
                 for x in xs:
                     self.total += x
         """,
+        # built afresh in each pass from a few parts (pygments' stylesheet builder)
+        """
+        def f(styles):
+            out = {}
+            for name, ndef in styles:
+                style = ""
+                if ndef.get("color"):
+                    style += "color: red; "
+                if ndef.get("bold"):
+                    style += "font-weight: bold; "
+                out[name] = style
+            return out
+        """,
+        """
+        def f(rows):
+            lines = []
+            for row in rows:
+                line = ""
+                line = line + str(row)
+                lines.append(line)
+            return lines
+        """,
     ],
 )
 def test_110_negatives(src: str) -> None:

@@ -824,6 +824,19 @@ def _string_kind(node: cst.BaseExpression) -> Literal["str", "bytes"]:
     return "str"
 
 
+def _reset_each_pass(facts: FunctionFacts, name: str, node: cst.CSTNode) -> bool:
+    """``name`` is assigned afresh inside the innermost loop around ``node``: the string is
+    rebuilt for each pass from a few parts (pygments' ``style = ''`` then up to five ``+=``),
+    not grown across the passes."""
+    loop = next((a for a in facts.ancestors(node) if isinstance(a, cst.For | cst.While)), None)
+    if loop is None:
+        return False
+    return any(
+        r.kind == "store" and facts.inside(r.node, loop) and not facts.inside(r.node, node)
+        for r in facts.refs_of(name)
+    )
+
+
 class StringConcatInLoopRule(LoopRule):
     meta = RuleMeta(
         id="HONE110",
@@ -844,7 +857,9 @@ class StringConcatInLoopRule(LoopRule):
             not_applicable="Only when the target is proven to hold a string: a local bound "
             "only to string literals and concatenations in the same function, or an attribute "
             "(self.x) assigned a string literal in the same function. Loops over a short "
-            "literal tuple/list are not reported. No fix: the rewrite changes several "
+            "literal tuple/list are not reported, nor a local assigned afresh in each pass of "
+            "the loop (a string built from a few parts per pass, not grown across passes). "
+            "No fix: the rewrite changes several "
             "statements and the variable's type while it is built.",
         ),
     )
@@ -888,6 +903,8 @@ class StringConcatInLoopRule(LoopRule):
             code = self.ctx.code(target)
             kind = self._literal_kind(facts, lambda t: self.ctx.code(t) == code, strict=True)
         if kind is None:
+            return
+        if isinstance(target, cst.Name) and _reset_each_pass(facts, target.value, node):
             return
         key = (self.ctx.code(target), id(self.loops[-1]))
         if key in self._seen:
