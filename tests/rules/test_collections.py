@@ -100,12 +100,19 @@ def test_104_list_variable_messages() -> None:
             for x in xs:
                 while x in allowed:
                     x = x + "_"
+
+        def per_node(nodes, prefs):
+            for n in nodes:
+                nbrs = list(n)
+                yield [p for p in prefs if p not in nbrs]
     """
     found = findings(src, "HONE104")
-    assert [f.span.start.line for f in found] == [4, 11, 15]
+    # (a list rebuilt in each pass is still searched by the comprehension over all prefs)
+    assert [f.span.start.line for f in found] == [4, 11, 15, 21]
     assert "keep a set" in found[0].message
     assert "build a set" in found[1].message
     assert all(f.fix is None for f in found)
+    assert len(found) == 4
 
 
 def test_104_membership_in_dict_values() -> None:

@@ -62,6 +62,7 @@ def _list_name(rule: LoopRule, node: cst.BaseExpression) -> tuple[str, FunctionF
 
 # literal collections of at most this many elements are searched in a few comparisons
 TINY_LITERAL = 5
+_REPEATING = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 # list methods after which a set built before the loop would no longer match the list
 _SHRINKING = frozenset({"remove", "pop", "clear", "sort", "reverse", "__setitem__", "__delitem__"})
 
@@ -184,9 +185,9 @@ class MembershipInListRule(LoopRule):
         innermost loop around the test: then no set can be built once before the loop (it would
         go stale), and a list rebuilt for each pass and tested there once costs one scan either
         way.  (Growing it with append/extend/insert is the de-duplication idiom, reported.)"""
-        loop = next((a for a in facts.ancestors(node) if isinstance(a, cst.For | cst.While)), None)
-        if loop is None:
-            return False
+        loop = next((a for a in facts.ancestors(node) if isinstance(a, _REPEATING)), None)
+        if not isinstance(loop, cst.For | cst.While):
+            return False  # none, or a comprehension: it repeats the test over one list
         for ref in facts.refs_of(name):
             if not facts.inside(ref.node, loop):
                 continue
