@@ -36,6 +36,8 @@ FAMILIES: dict[str, tuple[list[str], list[str]]] = {
             "def f(names, n):\n    return names.count(n)\n",
             # a loop over a short literal
             "def f(names):\n    return [names.count(c) for c in ('a', 'b')]\n",
+            # each row counted once, in a generator over the rows (docutils' latex2mathml)
+            "def f(rows):\n    return max(row.count('&') - row.count('x') for row in rows)\n",
         ],
     ),
     "HONE219": (

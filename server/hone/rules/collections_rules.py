@@ -22,6 +22,7 @@ from hone.rules.loopkit import (
     is_constant,
     only_statement,
     single_small,
+    target_names,
 )
 from hone.rules.nodeutil import string_value, walk
 
@@ -62,7 +63,6 @@ def _list_name(rule: LoopRule, node: cst.BaseExpression) -> tuple[str, FunctionF
 
 # literal collections of at most this many elements are searched in a few comparisons
 TINY_LITERAL = 5
-_REPEATING = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 # list methods after which a set built before the loop would no longer match the list
 _SHRINKING = frozenset({"remove", "pop", "clear", "sort", "reverse", "__setitem__", "__delitem__"})
 
@@ -868,7 +868,7 @@ class CountInLoopRule(LoopRule):
             (a for a in facts.ancestors(node) if isinstance(a, _REPEATING)),
             None,
         )
-        if loop is None or facts.writes(name, loop):
+        if loop is None or facts.writes(name, loop) or _bound_by(loop, name):
             return
         for ref in facts.reads(name, loop):
             parent = facts.parent(ref.node)
@@ -921,3 +921,12 @@ class CountInLoopRule(LoopRule):
 
 
 _REPEATING = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
+def _bound_by(loop: cst.CSTNode, name: str) -> bool:
+    """``name`` is the loop's own target (or a comprehension's inside it): a different value in
+    each pass, so counting in it once before the loop is no answer (``max(row.count("&") for row
+    in rows)`` counts each row once)."""
+    targets = [loop.target] if isinstance(loop, cst.For) else []
+    targets += [n.target for n in walk(loop) if isinstance(n, cst.CompFor)]
+    return any(t.value == name for target in targets for t in target_names(target))
