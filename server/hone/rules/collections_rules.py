@@ -148,8 +148,9 @@ class MembershipInListRule(LoopRule):
             owner = self.ctx.code(container.func.value)
             self.report(
                 container,
-                f"`in {owner}.values()` scans every value on every iteration: build a set of "
-                "the values once before the loop and test that",
+                f"`in {owner}.values()` scans every value on every iteration: when the values "
+                "are hashable, build a set of them once before the loop and test that (or keep "
+                "a reverse mapping)",
             )
             return
         found = _list_name(self, container)
