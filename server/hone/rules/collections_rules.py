@@ -186,14 +186,12 @@ class MembershipInListRule(LoopRule):
         innermost loop around the test: then no set can be built once before the loop (it would
         go stale), and a list rebuilt for each pass and tested there once costs one scan either
         way.  (Growing it with append/extend/insert is the de-duplication idiom, reported.)"""
-        loop = next((a for a in facts.ancestors(node) if isinstance(a, _REPEATING)), None)
+        loop = facts.innermost_loop(node, _REPEATING)
         if not isinstance(loop, cst.For | cst.While):
             return False  # none, or a comprehension: it repeats the test over one list
-        for ref in facts.refs_of(name):
-            if not facts.inside(ref.node, loop):
-                continue
-            if ref.kind in ("store", "del", "aug"):
-                return True
+        if facts.writes(name, loop):
+            return True
+        for ref in facts.reads(name, loop):
             parent = facts.parent(ref.node)
             if isinstance(parent, cst.Attribute) and parent.attr.value in _SHRINKING:
                 return True
@@ -310,7 +308,7 @@ def _drains_across_passes(facts: FunctionFacts, name: str, node: cst.CSTNode) ->
     passes of its loop -- a queue.  Not when the statement leaves the loop right after (it runs
     once), when the list is bound afresh inside the loop (one insert into a new list), or when
     the loop sorts it (a priority queue: a deque cannot sort, and the sort costs more)."""
-    loop = next((a for a in facts.ancestors(node) if isinstance(a, cst.For | cst.While)), None)
+    loop = facts.innermost_loop(node)
     if loop is None:
         return True  # a comprehension: repeated by construction
     stmt = next((a for a in facts.ancestors(node) if isinstance(a, cst.SimpleStatementLine)), None)
@@ -319,15 +317,12 @@ def _drains_across_passes(facts: FunctionFacts, name: str, node: cst.CSTNode) ->
         isinstance(s, cst.Break | cst.Return | cst.Raise) for s in after.body
     ):
         return False
-    for ref in facts.refs_of(name):
-        if not facts.inside(ref.node, loop):
-            continue
-        if ref.kind == "store":
-            return False
-        parent = facts.parent(ref.node)
-        if isinstance(parent, cst.Attribute) and parent.attr.value == "sort":
-            return False
-    return True
+    if any(r.kind == "store" for r in facts.writes(name, loop)):
+        return False
+    return not any(
+        isinstance(parent := facts.parent(r.node), cst.Attribute) and parent.attr.value == "sort"
+        for r in facts.reads(name, loop)
+    )
 
 
 # -- HONE107 -------------------------------------------------------------------------------
@@ -865,10 +860,7 @@ class CountInLoopRule(LoopRule):
         if facts is None:
             return
         name = func.value.value
-        loop = next(
-            (a for a in facts.ancestors(node) if isinstance(a, _REPEATING)),
-            None,
-        )
+        loop = facts.innermost_loop(node, _REPEATING)
         if loop is None or facts.writes(name, loop) or _bound_by(loop, name):
             return
         for ref in facts.reads(name, loop):

@@ -479,7 +479,15 @@ class FunctionFacts:
             p = self.parent(p)
 
     def in_enclosing_loop(self, node: cst.CSTNode) -> bool:
-        return any(isinstance(a, LOOP_STATEMENTS) for a in self.ancestors(node))
+        return self.innermost_loop(node) is not None
+
+    def innermost_loop(
+        self,
+        node: cst.CSTNode,
+        kinds: tuple[type[cst.CSTNode], ...] = LOOP_STATEMENTS,
+    ) -> cst.CSTNode | None:
+        """The nearest ancestor of ``node`` of one of ``kinds`` (for/while by default)."""
+        return next((a for a in self.ancestors(node) if isinstance(a, kinds)), None)
 
     def in_handler_scope(self, node: cst.CSTNode) -> bool:
         """Inside a ``try`` or ``with``: an exception from ``node`` may be caught here."""

@@ -828,12 +828,9 @@ def _reset_each_pass(facts: FunctionFacts, name: str, node: cst.CSTNode) -> bool
     """``name`` is assigned afresh inside the innermost loop around ``node``: the string is
     rebuilt for each pass from a few parts (pygments' ``style = ''`` then up to five ``+=``),
     not grown across the passes."""
-    loop = next((a for a in facts.ancestors(node) if isinstance(a, cst.For | cst.While)), None)
-    if loop is None:
-        return False
-    return any(
-        r.kind == "store" and facts.inside(r.node, loop) and not facts.inside(r.node, node)
-        for r in facts.refs_of(name)
+    loop = facts.innermost_loop(node)
+    return loop is not None and any(
+        r.kind == "store" and not facts.inside(r.node, node) for r in facts.writes(name, loop)
     )
 
 
