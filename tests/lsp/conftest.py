@@ -28,7 +28,7 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Union
 
@@ -40,6 +40,8 @@ from pygls.uris import from_fs_path
 from pytest_lsp import ClientServerConfig, LanguageClient, LspSpecificationWarning
 from pytest_lsp.checks import check_result_for
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+
+from tests.llm.fake_openai import FakeOpenAI
 
 HERE = Path(__file__).resolve().parent
 LAUNCHER = HERE / "serve_with_test_rules.py"
@@ -554,3 +556,19 @@ async def client(lsp_client: HoneTestClient, request: pytest.FixtureRequest, wor
     )
     yield
     await lsp_client.shutdown_session()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    """hone's scripted OpenAI-compatible endpoint on 127.0.0.1 (tests/llm/fake_openai.py)."""
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def verify_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """For verification end to end (the server, started after this, inherits it): a cache of
+    the test's own, no API key, and every folder trusted by the test launcher."""
+    monkeypatch.setenv("HONE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("HONE_TEST_TRUST_ALL", "1")

@@ -4,7 +4,6 @@ and nowhere else; a fix that changes more is never offered, and the finding says
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,7 @@ from tests.lsp.conftest import HoneTestClient
 from tests.lsp.test_verify_e2e import VERDICT_TIMEOUT_S, configure, llm, verification_of
 from tests.verify.test_bugfix import AVERAGE, FIXED, OVERREACH
 
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("HONE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.setenv("HONE_TEST_TRUST_ALL", "1")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
+pytestmark = pytest.mark.usefixtures("verify_env")
 
 
 def _fixing_with(code: str, fix_requests: list[str]):  # type: ignore[no-untyped-def]

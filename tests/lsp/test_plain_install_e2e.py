@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import venv
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -70,12 +69,6 @@ def _installed_server(
     monkeypatch.setenv("HONE_TEST_SERVER_EXE", str(installed_hone))
     monkeypatch.setenv("HONE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
 
 
 async def test_the_installed_server_verifies_on_inputs_it_generated(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,17 +35,7 @@ CORRECT = "def unique(xs: list[int]) -> list[int]:\n    return list(dict.fromkey
 WRONG = "def unique(xs: list[int]) -> list[int]:\n    return list(set(xs))\n"
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("HONE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.setenv("HONE_TEST_TRUST_ALL", "1")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
+pytestmark = pytest.mark.usefixtures("verify_env")
 
 
 def configure(workspace: Path, fake: FakeOpenAI) -> None:

@@ -8,7 +8,6 @@ forbids creating more (``bwrap --disable-userns``), so hone's own bubblewrap pro
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,17 +29,8 @@ from tests.lsp.test_verify_e2e import (
 
 
 @pytest.fixture(autouse=True)
-def _no_sandbox(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("HONE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.setenv("HONE_TEST_TRUST_ALL", "1")
+def _no_sandbox(verify_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HONE_TEST_NO_USERNS", "1")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
 
 
 async def _suggestion(client: HoneTestClient, uri: str) -> lsp.Diagnostic:
