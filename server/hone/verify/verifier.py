@@ -761,9 +761,16 @@ async def measure(
     windows_n = sum(t_new) * loops_n + overhead * n
     # per repeat: the arm request's own work, and one tick of /proc rounding when it decodes
     per_repeat = CPU_TICK_S if fresh else 0.005
-    explained = 1.2 * windows_n + 1.3 * decode * n * loops_n + 3 * CPU_TICK_S + per_repeat * n
+    # (decoding at 2x the original's rate: an honest rewrite that mutates fresh copies of its
+    # inputs (first_repeat) was measured up to 15 % over 1.2x windows + 1.3x decoding on an idle
+    # machine -- the test failed about 1 run in 6; a forged "done" hides work in the windows'
+    # share, which this margin does not widen)
+    explained = 1.2 * windows_n + 2.0 * decode * n * loops_n + 3 * CPU_TICK_S + per_repeat * n
     if cpu_n > explained:
-        raise _TimingError("the rewrite used CPU outside its timed windows")
+        raise _TimingError(
+            f"the rewrite used CPU outside its timed windows ({cpu_n:.3f} s, "
+            f"{explained:.3f} s explained)"
+        )
     best_o, best_n = min(t_orig), min(t_new)
     pair = sorted(o / m for o, m in zip(t_orig, t_new, strict=True) if m > 0)
     speedup = best_o / best_n if best_n > 0 else float("inf")
