@@ -142,3 +142,96 @@ def test_never_called_function_gets_inputs_from_its_body(tmp_path: Path) -> None
     assert verify(tmp_path, src, good, "total").status == "verified"
     v = verify(tmp_path, src, wrong, "total")
     assert v.status == "rejected" and v.sources.get("generated", 0) > 10
+
+
+RANK = """\
+def rank(entries):
+    ranked = []
+    for e in entries:
+        ranked.append(e)
+        ranked.sort(key=lambda t: t[0])
+    return ranked
+"""
+RANK_GOOD = """\
+def rank(entries):
+    return sorted(entries, key=lambda t: t[0])
+"""
+RANK_WRONG = """\
+def rank(entries):
+    return sorted(entries)
+"""
+AGES = """\
+def by_age(people):
+    people = list(people)
+    for i in range(len(people)):
+        for j in range(len(people) - 1 - i):
+            if people[j]["age"] > people[j + 1]["age"]:
+                people[j], people[j + 1] = people[j + 1], people[j]
+    return people
+"""
+AGES_GOOD = """\
+def by_age(people):
+    return sorted(people, key=lambda p: p["age"])
+"""
+AGES_WRONG = """\
+def by_age(people):
+    return sorted(people, key=lambda p: (p["age"], p["name"]))
+"""
+
+
+def test_records_keep_their_shape_in_derived_inputs(tmp_path: Path) -> None:
+    """Tuples of one length and dicts of the same keys are records: derived inputs keep the
+    shape, so an honest rewrite is not refused for failing differently on ``(3, 1, 4, 1)`` or
+    ``{}`` (inputs no caller passes), while the rewrite that breaks ties is still caught."""
+    # one realistic size among the calls, so nothing is grown (a quadratic original at ×1000
+    # would take most of this test's time)
+    rank_calls = ["[(i * 7 % 13, 'l%d' % i) for i in range(1000)]", "[(2, 'b'), (1, 'a')]"]
+    good = verify(tmp_path, RANK, RANK_GOOD, "rank", example_calls=rank_calls, hints=False)
+    assert good.status == "verified", good
+    assert good.sources.get("derived", 0) > 10
+    wrong = verify(tmp_path, RANK, RANK_WRONG, "rank", example_calls=rank_calls, hints=False)
+    assert wrong.status == "rejected", wrong
+    age_calls = [
+        "[{'name': 'p%d' % i, 'age': i * 7 % 13} for i in range(1000)]",
+        "[{'name': 'z', 'age': 5}]",
+    ]
+    good = verify(tmp_path, AGES, AGES_GOOD, "by_age", example_calls=age_calls, hints=False)
+    assert good.status == "verified", good
+    wrong = verify(tmp_path, AGES, AGES_WRONG, "by_age", example_calls=age_calls, hints=False)
+    assert wrong.status == "rejected", wrong
+
+
+DISTANCE = """\
+def distance(a, b):
+    if not a:
+        return len(b)
+    if not b:
+        return len(a)
+    cost = 0 if a[-1] == b[-1] else 1
+    return min(
+        distance(a[:-1], b) + 1,
+        distance(a, b[:-1]) + 1,
+        distance(a[:-1], b[:-1]) + cost,
+    )
+"""
+DISTANCE_GOOD = """\
+def distance(a, b):
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+"""
+
+
+def test_an_exponential_original_is_timed_where_it_does_real_work(tmp_path: Path) -> None:
+    """No input grows: the original never finishes a big one, and growing ``('', 'abc')`` only
+    times its shortcut (``len(b)``), where the rewrite is slower.  The small call that costs the
+    original milliseconds is the honest one to time."""
+    calls = ["'kittens', 'sitting'", "'', 'abc'", "'flaw', 'lawn'"]
+    v = verify(tmp_path, DISTANCE, DISTANCE_GOOD, "distance", example_calls=calls, hints=False)
+    assert v.status == "verified", v
+    assert v.sources.get("scaled", 0) == 0
+    assert v.faster and not v.slower and v.speedup and v.speedup > 10, v
