@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from hone.core.finding import Safety
+from hone.core.finding import Safety, Severity
 from tests.rules.ruletest import assert_same_behaviour, dedent, findings, fix_safety, fixed
 
 
@@ -113,6 +113,15 @@ def test_104_list_variable_messages() -> None:
     assert "build a set" in found[1].message
     assert all(f.fix is None for f in found)
     assert len(found) == 4
+    # only the annotation says "list" (Sphinx passes a frozenset as ``docnames: list[str]``):
+    # a hint that says so; the lists the function builds itself stay warnings
+    assert [f.severity for f in found] == [
+        Severity.WARNING,
+        Severity.WARNING,
+        Severity.HINT,
+        Severity.WARNING,
+    ]
+    assert "if callers pass a list, as its annotation says" in found[2].message
 
 
 def test_104_membership_in_dict_values() -> None:
@@ -123,6 +132,8 @@ def test_104_membership_in_dict_values() -> None:
     found = findings(src, "HONE104")
     assert len(found) == 1 and found[0].fix is None
     assert "when the values are hashable, build a set of them" in found[0].message
+    # the advice needs hashable values, which the code does not show: a hint
+    assert found[0].severity is Severity.HINT
 
 
 @pytest.mark.parametrize(
@@ -617,6 +628,19 @@ def test_111_prepend_and_tuple_reported_without_fix() -> None:
             i, n = 0, len(line)
             while i < n:
                 i = i + 1
+        """,
+        # one prepend onto a list built for this pass (sympy's PolyElement.str): nothing grows
+        """
+        def f(terms, fmt):
+            out = []
+            for coeff, exps in terms:
+                parts = []
+                for e in exps:
+                    parts.append(fmt % e)
+                if coeff:
+                    parts = [str(coeff)] + parts
+                out.append("*".join(parts))
+            return out
         """,
     ],
 )

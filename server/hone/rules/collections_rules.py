@@ -92,13 +92,14 @@ class MembershipInListRule(LoopRule):
             after="def keep(words, seen_list):\n    out = []\n    for w in words:\n"
             "        if w not in {'a', 'an', 'the'}:\n            out.append(w)\n    return out",
             not_applicable="`x in d.values()` is reported too (a linear scan of the values), "
-            "without a fix. Literal lists/tuples are reported only with three or more "
+            "as a hint without a fix: the set helps only if the values are hashable. Literal lists/tuples are reported only with three or more "
             "elements, all hashable constants (numbers, strings, True/False/None). A name is "
             "reported only when this function binds it to nothing but lists (and it is not a "
             "literal of fewer than four elements never grown); then the message says to build "
             "a set once before the loop, or to keep a set alongside the list when the loop "
             "appends to it (the de-duplication idiom), without a fix because the elements "
-            "might not be hashable. Nothing is reported outside loops or in loops over a "
+            "might not be hashable. A parameter that is a list only by its annotation is "
+            "reported as a hint (callers often pass a set anyway). Nothing is reported outside loops or in loops over a "
             "short literal, nor when the loop rebinds the list or removes, reorders or "
             "assigns its items (a set built before the loop would go stale; a list rebuilt "
             "for each pass and tested once costs one scan either way).",
@@ -146,11 +147,14 @@ class MembershipInListRule(LoopRule):
             and not container.args
         ):
             owner = self.ctx.code(container.func.value)
+            # a hint: the advice holds only for hashable values, which the code does not show
+            # (networkx tests attribute dicts this way: a set of them raises TypeError)
             self.report(
                 container,
                 f"`in {owner}.values()` scans every value on every iteration: when the values "
                 "are hashable, build a set of them once before the loop and test that (or keep "
                 "a reverse mapping)",
+                severity=Severity.HINT,
             )
             return
         found = _list_name(self, container)
@@ -178,6 +182,15 @@ class MembershipInListRule(LoopRule):
                 f"`in {name}` scans the whole list on every iteration: build a set from it once "
                 "before the loop and test membership in the set"
             )
+        if facts.annotated_param(name):
+            # only the annotation says "list": callers often pass a set or frozenset anyway
+            # (Sphinx's ``docnames: list[str]`` receives a frozenset), so a hint, saying so
+            self.report(
+                container,
+                f"{msg} (if callers pass a list, as its annotation says)",
+                severity=Severity.HINT,
+            )
+            return
         self.report(container, msg)
 
     @staticmethod
@@ -572,7 +585,8 @@ class ListConcatInLoopRule(LoopRule):
             "            out.append(x)\n    return out",
             not_applicable="Only inside loops and only for a name this function binds to "
             "nothing but lists (or tuples). Prepending (xs = [y] + xs) is reported without a "
-            "fix (use a deque's appendleft).",
+            "fix (use a deque's appendleft), and not at all when the loop also binds the name afresh "
+            "(one prepend onto a list built for each pass grows nothing).",
             unsafe_because="The original rebinds the name to a new list, so another reference "
             "to the old list (an alias, a list stored elsewhere) no longer sees it change; "
             "after the fix it does. xs + other also requires other to be a list (TypeError "
@@ -608,6 +622,8 @@ class ListConcatInLoopRule(LoopRule):
         if not facts.only_bound_to(name, "list"):
             return
         if prepending:
+            if facts.rebound_each_pass(name, node):
+                return  # one prepend onto a list built for this pass: nothing grows
             self.report(
                 node,
                 f"Prepending copies the whole list on every iteration: use a "

@@ -648,6 +648,22 @@ class FunctionFacts:
                 return False
         return True
 
+    def rebound_each_pass(self, name: str, node: cst.CSTNode) -> bool:
+        """``name`` is also bound, other than by ``node``, inside the innermost loop around
+        ``node``: a value built afresh for each pass (pygments' ``style = ''`` then a few
+        ``+=``; sympy's ``sexpv = []`` ... ``sexpv = [c] + sexpv``), not grown across passes."""
+        loop = self.innermost_loop(node)
+        return loop is not None and any(
+            r.kind == "store" and not self.inside(r.node, node) for r in self.writes(name, loop)
+        )
+
+    def annotated_param(self, name: str) -> bool:
+        """``name`` is a parameter whose container kind comes only from its annotation."""
+        return any(
+            b.kind == "param" and b.implicit is None and b.annotation is not None
+            for b in self.bindings.get(name, ())
+        )
+
     def is_small_literal_list(self, name: str) -> bool:
         """Bound only to list/tuple displays of fewer than four elements, never grown."""
         binds = self.bindings.get(name, [])

@@ -824,16 +824,6 @@ def _string_kind(node: cst.BaseExpression) -> Literal["str", "bytes"]:
     return "str"
 
 
-def _reset_each_pass(facts: FunctionFacts, name: str, node: cst.CSTNode) -> bool:
-    """``name`` is assigned afresh inside the innermost loop around ``node``: the string is
-    rebuilt for each pass from a few parts (pygments' ``style = ''`` then up to five ``+=``),
-    not grown across the passes."""
-    loop = facts.innermost_loop(node)
-    return loop is not None and any(
-        r.kind == "store" and not facts.inside(r.node, node) for r in facts.writes(name, loop)
-    )
-
-
 class StringConcatInLoopRule(LoopRule):
     meta = RuleMeta(
         id="HONE110",
@@ -901,7 +891,7 @@ class StringConcatInLoopRule(LoopRule):
             kind = self._literal_kind(facts, lambda t: self.ctx.code(t) == code, strict=True)
         if kind is None:
             return
-        if isinstance(target, cst.Name) and _reset_each_pass(facts, target.value, node):
+        if isinstance(target, cst.Name) and facts.rebound_each_pass(target.value, node):
             return
         key = (self.ctx.code(target), id(self.loops[-1]))
         if key in self._seen:
