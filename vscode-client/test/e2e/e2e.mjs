@@ -497,7 +497,15 @@ async function main() {
       await waitFor('the LLM cache cleared', async () => cleared() > clearedBefore);
       await openSample();
       await page.locator(`${EDITOR_LINES} >> visible=true`).first().click();
+      // The Problems row may still be there from the analysis made before the key was set: wait
+      // for this analysis's own "done" line, which says it sent requests (not cached answers).
+      const done = () =>
+        findLogs(join(config.workDir, 'user-data'))
+          .flatMap((p) => readFileSync(p, 'utf8').split('\n'))
+          .filter((line) => /LLM analysis done: \d+ functions, [1-9]\d* sent/.test(line)).length;
+      const doneBefore = done();
       await paletteCommand('hone: Analyse file with LLM');
+      await waitFor('the analysis sent its requests', async () => done() > doneBefore);
       await page.keyboard.press('Control+Shift+M');
       const row = page.locator('.markers-panel .monaco-list-row', { hasText: l.message }).first();
       await waitFor(`an "${l.message}" row in the Problems panel`, () => row.isVisible());

@@ -439,6 +439,14 @@ class LLMFeature(Feature):
                     f"hone: {doc.uri} matches hone.llm.exclude: it is never sent to the LLM.",
                     lsp.MessageType.Info,
                 )
+        # one line in the output channel per request: what the analysis sent, so "nothing
+        # happened" (all answers cached) is visible -- and an end-to-end test can wait for it
+        self.session.log(
+            f"hone: LLM analysis done: {summary['functions']} functions, {summary['sent']} sent "
+            f"to the endpoint, {summary['cacheHits']} from the cache, "
+            f"{len(summary['errors'])} errors",
+            lsp.MessageType.Info,
+        )
         return summary
 
     async def _check_command(self, args: Sequence[Any]) -> dict[str, Any]:
