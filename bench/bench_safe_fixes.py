@@ -15,7 +15,7 @@ reason -- never counted as passing.
 Usage:
   python bench/bench_safe_fixes.py              # both parts
   python bench/bench_safe_fixes.py --compile    # part 1 only (no download beyond the wheels)
-  python bench/bench_safe_fixes.py --suites docutils,markdown
+  python bench/bench_safe_fixes.py --suites-only --suites docutils,markdown
 """
 
 from __future__ import annotations
@@ -44,22 +44,116 @@ from hone.core.settings import Settings
 # sdist's root, a regex over the output giving the counts that must not change)
 SUITES: dict[str, tuple[str, list[str], str]] = {
     "docutils": ("docutils", [sys.executable, "test/alltests.py"], r"Ran (\d+) tests?.*"),
+    "networkx": (
+        "networkx",
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:asyncio",
+            "-rfE",
+            "networkx",
+        ],
+        "",
+    ),
+    "pygments": (
+        "pygments",
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:asyncio",
+            "-rfE",
+            "tests",
+        ],
+        "",
+    ),
     "markdown": (
         "markdown",
         [sys.executable, "-m", "unittest", "discover", "-s", "tests", "-t", "."],
         r"Ran (\d+) tests?",
     ),
-    "click": ("src", [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], ""),
-    "attrs": ("src", [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], ""),
-    "packaging": (
+    "click": (
         "src",
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:asyncio",
+            "-rfE",
+        ],
         "",
     ),
-    "jinja2": ("src", [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], ""),
+    "attrs": (
+        "src",
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:asyncio",
+            "-rfE",
+        ],
+        "",
+    ),
+    "packaging": (
+        "src",
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:asyncio",
+            "-rfE",
+        ],
+        "",
+    ),
+    "jinja2": (
+        "src",
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:asyncio",
+            "-rfE",
+        ],
+        "",
+    ),
     "requests": (
         "src",
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:asyncio",
+            "-rfE",
+        ],
         "",
     ),
 }
@@ -78,10 +172,17 @@ def fix_text(text: str) -> tuple[str, int]:
     return result.text, result.applied
 
 
-def fix_tree(root: Path, write: bool) -> list[FileResult]:
-    """Safe fixes on every module under ``root``; each fixed file must compile."""
+def _is_test(path: Path) -> bool:
+    return "tests" in path.parts or path.name.startswith("test_") or path.name == "conftest.py"
+
+
+def fix_tree(root: Path, write: bool, skip_tests: bool = False) -> list[FileResult]:
+    """Safe fixes on every module under ``root``; each fixed file must compile.  With
+    ``skip_tests`` the package's own tests are left as they are (they judge the fixes)."""
     out = []
     for path in sorted(root.rglob("*.py")):
+        if skip_tests and _is_test(path):
+            continue
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -155,20 +256,32 @@ def sdist(spec: str) -> Path:
     return sdist(spec)
 
 
-def run_suite(root: Path, command: list[str], pattern: str) -> tuple[int, str]:
+@dataclass
+class SuiteRun:
+    code: int
+    ran: str  # "1656 tests" / "970 passed, 64 skipped"
+    failing: frozenset[str]  # ids of the failing tests (the same ones must fail after the fixes)
+    tail: str
+
+
+_UNITTEST_FAIL = re.compile(r"^(?:FAIL|ERROR): (.+)$", re.MULTILINE)
+_PYTEST_FAIL = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)
+
+
+def run_suite(root: Path, command: list[str], pattern: str) -> SuiteRun:
     env = {**os.environ, "PYTHONPATH": str(root / "src") + os.pathsep + str(root)}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     proc = subprocess.run(
         command, cwd=root, env=env, capture_output=True, text=True, timeout=1800, check=False
     )
     text = proc.stdout + proc.stderr
-    if pattern:
+    tail = (text.strip().splitlines() or [""])[-1]
+    if pattern:  # unittest
         m = re.findall(pattern, text)
-        summary = f"{m[-1]} tests" if m else text.strip().splitlines()[-1:]
-        tail = text.strip().splitlines()[-1] if text.strip() else ""
-        return proc.returncode, f"{summary}; {tail}"
+        ran = f"{m[-1]} tests" if m else "?"
+        return SuiteRun(proc.returncode, ran, frozenset(_UNITTEST_FAIL.findall(text)), tail)
     m = PYTEST_SUMMARY.findall(text)
-    return proc.returncode, (m[-1] if m else (text.strip().splitlines() or [""])[-1])
+    ran = re.sub(r" in [\d.]+s.*", "", m[-1]) if m else "?"
+    return SuiteRun(proc.returncode, ran, frozenset(_PYTEST_FAIL.findall(text)), tail)
 
 
 def part_suites(names: list[str]) -> bool:
@@ -184,19 +297,26 @@ def part_suites(names: list[str]) -> bool:
             if target.exists():
                 shutil.rmtree(target)
             shutil.copytree(base, target)
-        fixed_files = fix_tree(work / "fixed" / package_dir, write=True)
+        fixed_files = fix_tree(work / "fixed" / package_dir, write=True, skip_tests=True)
         fixes = sum(r.applied for r in fixed_files)
-        rc0, before = run_suite(work / "original", command, pattern)
-        if rc0 not in (0, 1):
-            print(f"   {name:<10} not runnable here (exit {rc0}): {before[:160]}")
+        before = run_suite(work / "original", command, pattern)
+        if before.code not in (0, 1) or before.ran == "?":
+            print(f"   {name:<10} not runnable here (exit {before.code}): {before.tail[:150]}")
             continue
-        rc1, after = run_suite(work / "fixed", command, pattern)
-        same = (rc0, before.split(" in ")[0]) == (rc1, after.split(" in ")[0])
+        after = run_suite(work / "fixed", command, pattern)
+        same = (before.code, before.ran, before.failing) == (after.code, after.ran, after.failing)
         ok = ok and same
-        print(
-            f"   {name:<10} {fixes:3} safe fixes  original: {before[:70]} (exit {rc0})  "
-            f"fixed: {after[:70]} (exit {rc1})  {'SAME' if same else 'DIFFERENT'}"
+        known = (
+            f", the same {len(before.failing)} failing before the fixes" if before.failing else ""
         )
+        print(
+            f"   {name:<10} {fixes:3} safe fixes  original: {before.ran}, exit {before.code}  "
+            f"fixed: {after.ran}, exit {after.code}{known if same else ''}  "
+            f"{'SAME' if same else 'DIFFERENT'}"
+        )
+        if not same:
+            for test in sorted(before.failing ^ after.failing)[:10]:
+                print(f"      differs: {test}")
     return ok
 
 
@@ -204,9 +324,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--compile", action="store_true", help="part 1 only")
     ap.add_argument("--suites", help=f"comma-separated, from: {', '.join(SUITES)}")
+    ap.add_argument("--suites-only", action="store_true", help="part 2 only")
     args = ap.parse_args()
     src = fetch()
-    ok = part_compile(src)
+    ok = True if args.suites_only else part_compile(src)
     if not args.compile:
         names = [n.strip() for n in (args.suites or ",".join(SUITES)).split(",") if n.strip()]
         unknown = set(names) - set(SUITES)

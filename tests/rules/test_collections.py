@@ -667,6 +667,17 @@ def test_114_positives() -> None:
     assert all(f.fix is None for f in found)
 
 
+def test_114_parameter_rebound_to_a_list_first() -> None:
+    # ``order = list(order)`` runs before the search on every path: the parameter's own value
+    # (of no known type) never reaches it
+    src = """
+        def f(order, names):
+            order = list(order)
+            return [order.index(n) for n in names]
+    """
+    assert [f.span.start.line for f in findings(src, "HONE114")] == [2]
+
+
 @pytest.mark.parametrize(
     "src",
     [
@@ -692,11 +703,12 @@ def test_114_positives() -> None:
             modes = ["r", "w", "a"]
             return [modes.index(x) for x in xs]
         """,
-        # a parameter rebound to a list: the parameter's own binding has no known type
-        # (conservative: flow-insensitive analysis)
+        # a parameter rebound to a list only on one path: its own value (of no known type)
+        # may reach the search
         """
-        def f(order, names):
-            order = list(order)
+        def f(order, names, fresh):
+            if fresh:
+                order = list(order)
             return [order.index(n) for n in names]
         """,
     ],

@@ -229,7 +229,7 @@ def _analyse_chunk(chunk: Chunk) -> _ChunkResult:
     try:
         binds = top_level_bindings(module, chunk.source, bool(chunk.prefix))
         reports, errors, everywhere = _run_rules(module)
-        assumed = [report_assumptions(r.node, r.end_node, r.fix) for r in reports]
+        assumed = [report_assumptions(r.node, r.end_node, r.fix, r.assumes) for r in reports]
         if any(assumed):
             everywhere = everywhere if everywhere is not None else all_bindings(module)
             kept = [(r, a) for r, a in zip(reports, assumed, strict=True) if holds(a, everywhere)]

@@ -91,6 +91,9 @@ class Report:
     fix: NodeFix | None
     end_node: cst.CSTNode | None = None  # report a range from node to end_node
     severity: Severity | None = None  # this finding's, when not the rule's (a tiny literal...)
+    # code elsewhere the claim rests on (``list`` in ``queue = list(items)``): its builtin
+    # names count as the report's own (see :func:`hone.rules.scope.report_assumptions`)
+    assumes: Sequence[cst.CSTNode] = ()
 
 
 @dataclass(slots=True)
@@ -143,6 +146,7 @@ class Rule(cst.BatchableCSTVisitor):
         fix: NodeFix | None = None,
         end_node: cst.CSTNode | None = None,
         severity: Severity | None = None,
+        assumes: Sequence[cst.CSTNode] = (),
     ) -> None:
         if fix is not None and fix.safety not in self.meta.fix_safeties:
             # the catalog (``hone rules``) and the finding must never disagree
@@ -158,6 +162,7 @@ class Rule(cst.BatchableCSTVisitor):
                 fix,
                 end_node,
                 severity=severity,
+                assumes=assumes,
             )
         )
 

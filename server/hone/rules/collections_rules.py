@@ -16,6 +16,8 @@ import libcst as cst
 from hone.core.finding import Safety, Severity
 from hone.rules.base import NodeFix, Replacement, RuleDoc, RuleMeta
 from hone.rules.loopkit import (
+    Binding,
+    ContainerKind,
     FunctionFacts,
     LoopRule,
     has_comment,
@@ -23,6 +25,7 @@ from hone.rules.loopkit import (
     only_statement,
     single_small,
     target_names,
+    uses_name,
 )
 from hone.rules.nodeutil import string_value, walk
 
@@ -48,14 +51,104 @@ def _single_index(node: cst.Subscript) -> cst.BaseExpression | None:
     return None
 
 
-def _list_name(rule: LoopRule, node: cst.BaseExpression) -> tuple[str, FunctionFacts] | None:
-    """``node`` is a name this function only ever binds to a list (and not a tiny literal)."""
+def _list_name(
+    rule: LoopRule, node: cst.BaseExpression
+) -> tuple[str, FunctionFacts, list[cst.CSTNode]] | None:
+    """``node`` is a name that is a list wherever its value at ``node`` comes from: every
+    binding of it in this function, or those from a plain assignment before ``node`` that
+    certainly runs first on (``items = list(items)``: the parameter's own value never gets
+    there).  Also the code that proof rests on (:func:`_evidence`)."""
     if not isinstance(node, cst.Name):
         return None
     facts = rule.facts()
-    if facts is None or not facts.only_bound_to(node.value, "list"):
+    if facts is None or not facts.only_bound_to(node.value, "list", at=node):
         return None
-    return node.value, facts
+    return node.value, facts, _evidence(facts.live_bindings(node.value, node, "list"))
+
+
+def _evidence(binds: list[Binding]) -> list[cst.CSTNode]:
+    """The callees of the bindings' values (``list`` in ``queue = list(items)``): the proof of
+    the type holds only while they are the builtins, so a report passes them as ``assumes``
+    (``def f(xs, list)`` or ``from blist import blist as list`` drop it)."""
+    out: list[cst.CSTNode] = []
+    todo = [b.value for b in binds if b.value is not None]
+    while todo:
+        e = todo.pop()
+        if isinstance(e, cst.Call) and isinstance(e.func, cst.Name):
+            out.append(e.func)
+        elif isinstance(e, cst.BinaryOperation):
+            todo += [e.left, e.right]
+    return out
+
+
+def _repeats(facts: FunctionFacts, node: cst.CSTNode) -> cst.For | cst.While | None:
+    """The ``for``/``while`` statement that repeats ``node`` (None: none, or a comprehension
+    nearer, which repeats it over one value)."""
+    loop = facts.innermost_loop(node, _REPEATING)
+    return loop if isinstance(loop, cst.For | cst.While) else None
+
+
+def _fresh_each_pass(facts: FunctionFacts, name: str, node: cst.CSTNode) -> bool:
+    """The loop statement repeating ``node`` also binds ``name`` afresh (to a value not built
+    from its old one: ``cells = list(row)``), other than at ``node``: each pass works on a new
+    value, so nothing grows or drains across passes."""
+    loop = _repeats(facts, node)
+    if loop is None:
+        return False
+    for b in facts.bindings.get(name, ()):
+        if b.kind in ("param", "aug") or b.node is node or not facts.inside(b.node, loop):
+            continue
+        if b.kind in ("assign", "annassign") and b.value is not None and uses_name(b.value, name):
+            continue  # ``xs = xs + [x]``: the old value carried over
+        return True
+    return False
+
+
+def _changed_in_loop(facts: FunctionFacts, name: str, node: cst.CSTNode) -> bool:
+    """The loop statement repeating ``node`` rebinds list ``name`` or changes its items (a
+    method that adds, removes or reorders them, or an item assigned or deleted)."""
+    loop = _repeats(facts, node)
+    if loop is None:
+        return False
+    if facts.writes(name, loop):
+        return True
+    for ref in facts.reads(name, loop):
+        parent = facts.parent(ref.node)
+        if isinstance(parent, cst.Attribute) and parent.attr.value in _MUTATING:
+            return True
+        if isinstance(parent, cst.Subscript) and _is_store_target(facts, parent):
+            return True
+    return False
+
+
+def _runs_once(facts: FunctionFacts, node: cst.CSTNode, failing_repeats: bool = False) -> bool:
+    """The statement holding ``node`` ends its loop once it has run: it returns or raises, or
+    the next statement breaks, returns or raises (markdown's ``blocks.insert(0, line)`` then
+    ``break``).  With ``failing_repeats``, not inside a ``try`` in the loop: an exception of
+    ``node`` (a failed search, after a full scan) may be caught and the loop go on."""
+    loop = _repeats(facts, node)
+    if loop is None:
+        return False
+    small: cst.CSTNode = node
+    stmt: cst.SimpleStatementLine | None = None
+    for a in facts.ancestors(node):
+        if a is loop:
+            break
+        if failing_repeats and isinstance(a, cst.Try | cst.TryStar):
+            return False
+        if stmt is None:
+            if isinstance(a, cst.SimpleStatementLine):
+                stmt = a
+            else:
+                small = a
+    if stmt is None:
+        return False
+    if isinstance(small, cst.Return | cst.Raise):
+        return True
+    after = facts.next_statement(stmt)
+    return isinstance(after, cst.SimpleStatementLine) and any(
+        isinstance(s, cst.Break | cst.Return | cst.Raise) for s in after.body
+    )
 
 
 # -- HONE104 -------------------------------------------------------------------------------
@@ -94,13 +187,17 @@ class MembershipInListRule(LoopRule):
             not_applicable="`x in d.values()` is reported too (a linear scan of the values), "
             "as a hint without a fix: the set helps only if the values are hashable. Literal lists/tuples are reported only with three or more "
             "elements, all hashable constants (numbers, strings, True/False/None). A name is "
-            "reported only when this function binds it to nothing but lists (and it is not a "
-            "literal of fewer than four elements never grown); then the message says to build "
+            "reported only when this function binds it to nothing but lists -- counting from "
+            "the last plain assignment of a new list that runs before the test on every path "
+            "(`allowed = list(allowed)` makes a parameter a list), with list()/sorted() not "
+            "shadowed -- and it is not a literal of fewer than four elements never grown; "
+            "then the message says to build "
             "a set once before the loop, or to keep a set alongside the list when the loop "
             "appends to it (the de-duplication idiom), without a fix because the elements "
             "might not be hashable. A parameter that is a list only by its annotation is "
             "reported as a hint (callers often pass a set anyway). Nothing is reported outside loops or in loops over a "
-            "short literal, nor when the loop rebinds the list or removes, reorders or "
+            "short literal, nor a test that runs once (returned, or followed by break/return/"
+            "raise), nor when the loop rebinds the list or removes, reorders or "
             "assigns its items (a set built before the loop would go stale; a list rebuilt "
             "for each pass and tested once costs one scan either way).",
             unsafe_because="Set membership hashes the searched value: an unhashable value "
@@ -113,6 +210,11 @@ class MembershipInListRule(LoopRule):
     def visit_Comparison(self, node: cst.Comparison) -> None:
         if not self.in_repeated_loop():
             return
+        if not any(isinstance(c.operator, cst.In | cst.NotIn) for c in node.comparisons):
+            return
+        facts = self.facts()
+        if facts is not None and _runs_once(facts, node):
+            return  # ``return x in xs`` (or a break next): one test, not one per pass
         for comp in node.comparisons:
             if isinstance(comp.operator, cst.In | cst.NotIn):
                 self._check(comp.comparator)
@@ -160,8 +262,8 @@ class MembershipInListRule(LoopRule):
         found = _list_name(self, container)
         if found is None:
             return
-        name, facts = found
-        if facts.is_small_literal_list(name):
+        name, facts, evidence = found
+        if facts.is_small_literal_list(name, at=container):
             return
         if self._changes_in_loop(facts, name, container):
             return
@@ -182,16 +284,19 @@ class MembershipInListRule(LoopRule):
                 f"`in {name}` scans the whole list on every iteration: build a set from it once "
                 "before the loop and test membership in the set"
             )
-        if facts.annotated_param(name):
+        if facts.annotated_param(name) and any(
+            b.kind == "param" for b in facts.live_bindings(name, container, "list")
+        ):
             # only the annotation says "list": callers often pass a set or frozenset anyway
             # (Sphinx's ``docnames: list[str]`` receives a frozenset), so a hint, saying so
             self.report(
                 container,
                 f"{msg} (if callers pass a list, as its annotation says)",
                 severity=Severity.HINT,
+                assumes=evidence,
             )
             return
-        self.report(container, msg)
+        self.report(container, msg, assumes=evidence)
 
     @staticmethod
     def _changes_in_loop(facts: FunctionFacts, name: str, node: cst.CSTNode) -> bool:
@@ -241,10 +346,14 @@ class ListAsQueueRule(LoopRule):
             "    queue = deque(items)\n    while queue:\n        item = queue.popleft()\n"
             "        print(item)",
             not_applicable="Only inside loops, and only on a name this function binds to "
-            "nothing but lists (or annotates as list): dict.pop(0) or a deque's methods are "
-            "not reported. Nor a front operation that runs once (the loop ends right after "
+            "nothing but lists (or annotates as list), counting from the last plain "
+            "assignment of a new list that runs before it on every path (`items = "
+            "list(items)` makes a parameter a list), with list()/sorted() not shadowed: "
+            "dict.pop(0) or a deque's methods are not reported, nor str/bytes slicing. Nor a "
+            "front operation that runs once (returned, or the loop ends right after "
             "it), on a list bound afresh in each pass, or on a list the loop sorts (a priority "
-            "queue: a deque cannot sort). No fix: switching the type affects every other use "
+            "queue: a deque cannot sort). `head, xs = xs[0], xs[1:]` (a tuple assignment) is "
+            "not recognised. No fix: switching the type affects every other use "
             "of the list (indexing a deque in the middle is O(n), slicing is unsupported).",
         ),
     )
@@ -274,6 +383,7 @@ class ListAsQueueRule(LoopRule):
             self.report(
                 node,
                 f"{found[0]}.{call} is O(n) on a list: use a collections.deque and {new}",
+                assumes=found[2],
             )
 
     def visit_Del(self, node: cst.Del) -> None:
@@ -287,7 +397,9 @@ class ListAsQueueRule(LoopRule):
             and _drains_across_passes(found[1], found[0], node)
         ):
             self.report(
-                node, f"del {found[0]}[0] is O(n) on a list: use a collections.deque and popleft()"
+                node,
+                f"del {found[0]}[0] is O(n) on a list: use a collections.deque and popleft()",
+                assumes=found[2],
             )
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -308,27 +420,29 @@ class ListAsQueueRule(LoopRule):
         if not isinstance(sl.lower, cst.Integer):
             return
         found = _list_name(self, target)
-        if found is not None:
-            self.report(
-                node,
-                f"{found[0]} = {found[0]}[{sl.lower.value}:] copies the rest of the list on every "
-                "iteration: use a collections.deque and popleft() (or an index)",
-            )
+        if found is None:
+            return
+        name, facts, evidence = found
+        if _fresh_each_pass(facts, name, node) or _runs_once(facts, node):
+            return  # one slice of a list built for this pass, or a slice before leaving
+        self.report(
+            node,
+            f"{name} = {name}[{sl.lower.value}:] copies the rest of the list on every "
+            "iteration: use a collections.deque and popleft() (or an index)",
+            assumes=evidence,
+        )
 
 
 def _drains_across_passes(facts: FunctionFacts, name: str, node: cst.CSTNode) -> bool:
     """Whether the front operation at ``node`` on list ``name`` repeats on one list across the
-    passes of its loop -- a queue.  Not when the statement leaves the loop right after (it runs
-    once), when the list is bound afresh inside the loop (one insert into a new list), or when
-    the loop sorts it (a priority queue: a deque cannot sort, and the sort costs more)."""
+    passes of its loop -- a queue.  Not when the statement leaves the loop once it has run
+    (``return q.pop(0)``, or a ``break`` next: it runs once), when the list is bound afresh
+    inside the loop (one insert into a new list), or when the loop sorts it (a priority queue:
+    a deque cannot sort, and the sort costs more)."""
     loop = facts.innermost_loop(node)
     if loop is None:
         return True  # a comprehension: repeated by construction
-    stmt = next((a for a in facts.ancestors(node) if isinstance(a, cst.SimpleStatementLine)), None)
-    after = facts.next_statement(stmt) if stmt is not None else None
-    if isinstance(after, cst.SimpleStatementLine) and any(
-        isinstance(s, cst.Break | cst.Return | cst.Raise) for s in after.body
-    ):
+    if _runs_once(facts, node):
         return False
     if any(r.kind == "store" for r in facts.writes(name, loop)):
         return False
@@ -577,16 +691,21 @@ class ListConcatInLoopRule(LoopRule):
         doc=RuleDoc(
             why="xs = xs + [y] builds a new list and copies every element each time: a loop "
             "doing it is quadratic (over a millisecond per item at 5,000 items in a "
-            "measurement). xs.append(y) / xs += other are amortised O(1) per item. The same "
-            "holds for tuples grown with t = t + (y,), which are reported without a fix.",
+            "measurement). xs.append(y) / xs += other are amortised O(1) per item. "
+            "xs = [*xs, y] is the same copy, and so is growing a tuple (t = t + (y,), "
+            "t = (*t, y), or t += (y,): a tuple cannot grow in place), reported without a fix.",
             before="def evens(xs):\n    out = []\n    for x in xs:\n        if x % 2 == 0:\n"
             "            out = out + [x]\n    return out",
             after="def evens(xs):\n    out = []\n    for x in xs:\n        if x % 2 == 0:\n"
             "            out.append(x)\n    return out",
             not_applicable="Only inside loops and only for a name this function binds to "
-            "nothing but lists (or tuples). Prepending (xs = [y] + xs) is reported without a "
-            "fix (use a deque's appendleft), and not at all when the loop also binds the name afresh "
-            "(one prepend onto a list built for each pass grows nothing).",
+            "nothing but lists (or tuples), counting from the last plain assignment of a new "
+            "list/tuple that runs before it on every path (`xs = list(xs)` makes a parameter "
+            "a list), with list()/tuple() not shadowed. Prepending (xs = [y] + xs, "
+            "[y, *xs]) is reported without a fix (use a deque's appendleft). Nothing is "
+            "reported when the loop also binds the name afresh (one concatenation onto a "
+            "list built for each pass grows nothing), nor for a concatenation that runs once "
+            "(the loop ends right after it).",
             unsafe_because="The original rebinds the name to a new list, so another reference "
             "to the old list (an alias, a list stored elsewhere) no longer sees it change; "
             "after the fix it does. xs + other also requires other to be a list (TypeError "
@@ -598,55 +717,116 @@ class ListConcatInLoopRule(LoopRule):
         if len(node.targets) != 1 or not self.in_repeated_loop():
             return
         target, value = node.targets[0].target, node.value
-        if not (
-            isinstance(target, cst.Name)
-            and isinstance(value, cst.BinaryOperation)
-            and isinstance(value.operator, cst.Add)
-        ):
+        if not isinstance(target, cst.Name):
             return
         name = target.value
+        if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
+            appending = _is_name(value.left, name)
+            prepending = _is_name(value.right, name) and not appending
+            display = None
+        elif isinstance(value, cst.List | cst.Tuple) and len(value.elements) > 1:
+            # ``[*xs, y]`` / ``(*t, y)``: the same copy, spelled as unpacking
+            first, last = value.elements[0], value.elements[-1]
+            appending = isinstance(first, cst.StarredElement) and _is_name(first.value, name)
+            prepending = (
+                isinstance(last, cst.StarredElement)
+                and _is_name(last.value, name)
+                and not appending
+            )
+            display = value
+        else:
+            return
+        if not (appending or prepending):
+            return
         facts = self.facts()
         if facts is None:
             return
-        appending = _is_name(value.left, name)
-        prepending = _is_name(value.right, name) and not appending
-        if not (appending or prepending):
+        kind: ContainerKind
+        if not isinstance(display, cst.List) and facts.only_bound_to(name, "tuple", at=node):
+            kind = "tuple"
+        elif not isinstance(display, cst.Tuple) and facts.only_bound_to(name, "list", at=node):
+            kind = "list"
+        else:
             return
-        if facts.only_bound_to(name, "tuple"):
+        if _fresh_each_pass(facts, name, node) or _runs_once(facts, node):
+            # one copy of a value built for this pass (pygments, sympy's PolyElement.str), or
+            # one before the loop ends: nothing grows across passes
+            return
+        evidence = _evidence(facts.live_bindings(name, node, kind))
+        if kind == "tuple":
             self.report(
                 node,
                 f"{name} = {self.ctx.code(value)} copies the whole tuple on every iteration: "
                 "collect the items in a list and convert once after the loop",
+                assumes=evidence,
             )
             return
-        if not facts.only_bound_to(name, "list"):
-            return
         if prepending:
-            if facts.rebound_each_pass(name, node):
-                return  # one prepend onto a list built for this pass: nothing grows
             self.report(
                 node,
                 f"Prepending copies the whole list on every iteration: use a "
                 f"collections.deque and {name}.appendleft(...)",
+                assumes=evidence,
             )
             return
-        other = value.right
+        single, text = self._appended(name, value)
         fix = None
         if not has_comment(value):
+            fix = self.fix("Grow the list in place", Replacement(node, text))
+        verb = "append" if single else "extend"
+        shape = f"{name} + ..." if display is None else f"[*{name}, ...]"
+        self.report(
+            node,
+            f"{name} = {shape} copies the whole list on every iteration: {verb} it in place",
+            fix=fix,
+            assumes=evidence,
+        )
+
+    def _appended(self, name: str, value: cst.BaseExpression) -> tuple[bool, str]:
+        """Whether ``value`` (``name + other`` or ``[*name, ...]``) adds one item, and the
+        in-place statement adding what it adds."""
+        if isinstance(value, cst.BinaryOperation):
+            other = value.right
             if (
                 isinstance(other, cst.List)
                 and len(other.elements) == 1
                 and isinstance(other.elements[0], cst.Element)
             ):
-                text = f"{name}.append({self.ctx.code(other.elements[0].value)})"
-            else:
-                text = f"{name} += {self.ctx.code(other)}"
-            fix = self.fix("Grow the list in place", Replacement(node, text))
-        verb = "append" if isinstance(other, cst.List) and len(other.elements) == 1 else "extend"
+                return True, f"{name}.append({self.ctx.code(other.elements[0].value)})"
+            single = isinstance(other, cst.List) and len(other.elements) == 1
+            return single, f"{name} += {self.ctx.code(other)}"
+        assert isinstance(value, cst.List)
+        rest = value.elements[1:]
+        if len(rest) == 1 and isinstance(rest[0], cst.Element):
+            return True, f"{name}.append({self.ctx.code(rest[0].value)})"
+        # each item keeps its place in a list display: the same code is valid there
+        items = [
+            ("*" if isinstance(el, cst.StarredElement) else "") + self.ctx.code(el.value)
+            for el in rest
+        ]
+        return False, f"{name} += [{', '.join(items)}]"
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        # ``t += (x,)`` on a tuple builds a new tuple, as ``t = t + (x,)`` does (a list's ``+=``
+        # extends in place and is fine)
+        target = node.target
+        if not (
+            isinstance(target, cst.Name)
+            and isinstance(node.operator, cst.AddAssign)
+            and self.in_repeated_loop()
+        ):
+            return
+        facts = self.facts()
+        name = target.value
+        if facts is None or not facts.only_bound_to(name, "tuple", at=node):
+            return
+        if _fresh_each_pass(facts, name, node) or _runs_once(facts, node):
+            return
         self.report(
             node,
-            f"{name} = {name} + ... copies the whole list on every iteration: {verb} it in place",
-            fix=fix,
+            f"{name} += ... copies the whole tuple on every iteration: collect the items in a "
+            "list and convert once after the loop",
+            assumes=_evidence(facts.live_bindings(name, node, "tuple")),
         )
 
 
@@ -668,39 +848,110 @@ class ListSearchInLoopRule(LoopRule):
         doc=RuleDoc(
             why="list.index(), list.count() and list.remove() scan the list from the start on "
             "every call, so calling them once per item of a loop is O(n*m) - e.g. "
-            "[xs.count(x) for x in xs] is quadratic where Counter(xs) is linear.",
+            "[xs.count(x) for x in xs] is quadratic where Counter(xs) is linear. The same "
+            "holds for a key function: sorted(names, key=order.index) scans order once per "
+            "name.",
             before="def ranks(order: list[str], names):\n"
             "    return [order.index(n) for n in names]",
             after="def ranks(order: list[str], names):\n"
             "    position = {name: i for i, name in enumerate(order)}\n"
             "    return [position[n] for n in names]",
-            not_applicable="Only inside loops, and only on a name this function binds to "
-            "nothing but lists (not a literal of fewer than four elements that is never "
-            "grown). str.index/str.count are not list searches and are not reported. No fix: "
+            not_applicable="Only inside loops (or as the key= of sorted()/min()/max() over "
+            "one iterable or of list.sort()), and only on a name this function binds to "
+            "nothing but lists, counting from the last plain assignment of a new list that "
+            "runs before it on every path (`order = list(order)` makes a parameter a list), "
+            "with list()/sorted() not shadowed (not a literal of fewer than four elements "
+            "that is never grown). str.index/str.count are not list searches and are not "
+            "reported, nor index(x, start) (searching on from the last hit finds every "
+            "occurrence in one pass), index()/count() in a loop that changes the list "
+            "(positions or counts taken before it would go stale), a search in a list bound "
+            "afresh in each pass, or one "
+            "that runs once (returned, or followed by break/return/raise, outside a try "
+            "that could catch its ValueError and go on). No fix: "
             "the replacement needs a new structure built before the loop, and duplicates "
             "(first index vs. last) need a decision.",
         ),
     )
 
     def visit_Call(self, node: cst.Call) -> None:
+        self._key_search(node)
         func = node.func
         if not (
             isinstance(func, cst.Attribute)
             and func.attr.value in _SEARCH_ADVICE
             and self.in_repeated_loop()
-            and len(node.args) >= 1
+            # one plain argument: ``xs.index(v, start)`` from the last hit on finds each
+            # occurrence in one pass over the list, not one scan per call
+            and _args(node, 1) is not None
         ):
             return
         found = _list_name(self, func.value)
         if found is None:
             return
-        name, facts = found
-        if facts.is_small_literal_list(name):
+        name, facts, evidence = found
+        if facts.is_small_literal_list(name, at=func.value):
+            return
+        if _fresh_each_pass(facts, name, node) or _runs_once(facts, node, failing_repeats=True):
+            # one search in a list built for this pass costs what building it did; one search
+            # before the loop ends is one scan
             return
         method = func.attr.value
+        if method != "remove" and _changed_in_loop(facts, name, node):
+            # positions or counts taken before the loop would go stale (_osx_support's
+            # ``i = args.index('-arch')`` then ``del args[i:i + 2]`` until none is left)
+            return
         self.report(
             node,
             f"{name}.{method}() scans the whole list on every iteration: {_SEARCH_ADVICE[method]}",
+            assumes=evidence,
+        )
+
+    def _key_search(self, node: cst.Call) -> None:
+        """``sorted(names, key=order.index)`` (and min/max of one iterable, ``list.sort``): the
+        key function runs once per item, so each item scans the list again."""
+        key = next(
+            (a.value for a in node.args if a.keyword is not None and a.keyword.value == "key"),
+            None,
+        )
+        if not (
+            isinstance(key, cst.Attribute)
+            and key.attr.value in ("index", "count")
+            and isinstance(key.value, cst.Name)
+        ):
+            return
+        func = node.func
+        positional = [a for a in node.args if a.keyword is None]
+        assumes: list[cst.CSTNode] = []
+        if isinstance(func, cst.Name) and func.value in ("sorted", "min", "max"):
+            # one iterable (``max(a, b, key=...)`` calls the key twice), not a short display
+            if len(positional) != 1 or positional[0].star:
+                return
+            if isinstance(positional[0].value, cst.List | cst.Tuple | cst.Set):
+                return
+            assumes.append(func)
+        elif isinstance(func, cst.Attribute) and func.attr.value == "sort":
+            sorted_list = _list_name(self, func.value)
+            if positional or sorted_list is None:
+                return
+            assumes += sorted_list[2]
+        else:
+            return
+        found = _list_name(self, key.value)
+        if found is None:
+            return
+        name, facts, evidence = found
+        if facts.is_small_literal_list(name, at=key.value):
+            return
+        method = key.attr.value
+        advice = (
+            "build a dict from value to position once before the call and use its lookup"
+            if method == "index"
+            else "count everything once with collections.Counter before the call and use its lookup"
+        )
+        self.report(
+            key,
+            f"key={name}.{method} scans the whole list once per item: {advice}",
+            assumes=[*assumes, *evidence],
         )
 
 

@@ -622,11 +622,12 @@ class FunctionFacts:
         return all(loop_end < self.span(r.node)[0] <= block_end for r in outside)
 
     # -- queries: types --
-    def only_bound_to(self, name: str, kind: ContainerKind) -> bool:
-        """Every binding of ``name`` in this function gives a ``kind`` (list/dict/str/tuple)."""
+    def only_bound_to(self, name: str, kind: ContainerKind, at: cst.CSTNode | None = None) -> bool:
+        """Every binding of ``name`` in this function gives a ``kind`` (list/dict/str/tuple);
+        with ``at``, every binding whose value ``at`` may see (:meth:`live_bindings`)."""
         if name in self.declared or self.dynamic:
             return False
-        binds = self.bindings.get(name)
+        binds = self.bindings.get(name) if at is None else self.live_bindings(name, at, kind)
         if not binds:
             return False
         produces = _PRODUCERS[kind]
@@ -664,9 +665,51 @@ class FunctionFacts:
             for b in self.bindings.get(name, ())
         )
 
-    def is_small_literal_list(self, name: str) -> bool:
-        """Bound only to list/tuple displays of fewer than four elements, never grown."""
+    def live_bindings(self, name: str, at: cst.CSTNode, kind: ContainerKind) -> list[Binding]:
+        """The bindings of ``name`` whose value the code at ``at`` may see.
+
+        An anchor is a plain assignment of a value that is a ``kind`` whatever ``name`` held
+        before (``items = list(items)``, ``seen = []``), a statement of a block around ``at``
+        and before it: execution passes it on every way to ``at``, and only code after it can
+        rebind the name before ``at`` runs.  With one, the last anchor and every binding after
+        it (the parameter's own value never reaches ``at``); otherwise all the bindings.
+        """
         binds = self.bindings.get(name, [])
+        start = self._order.get(at)
+        if start is None:
+            return binds
+        produces = _PRODUCERS[kind]
+        anchor: tuple[int, int] | None = None
+        for b in binds:
+            value = b.value
+            if b.kind not in ("assign", "annassign") or value is None:
+                continue
+            # ``items + [x]`` or ``items[1:]`` is a list only if ``items`` was one
+            if not produces(value, "") or (
+                isinstance(value, cst.BinaryOperation | cst.Subscript) and uses_name(value, name)
+            ):
+                continue
+            line = self._parent.get(b.node)
+            block = self._parent.get(line) if line is not None else None
+            if not (
+                isinstance(line, cst.SimpleStatementLine)
+                and isinstance(block, cst.IndentedBlock)
+                and block in self._order
+                and self.inside(at, block)
+                and self.span(line)[1] < start[0]
+            ):
+                continue
+            if anchor is None or self.span(b.node)[0] > anchor[0]:
+                anchor = self.span(b.node)
+        if anchor is None:
+            return binds
+        # parameters have no position: they are bound before the body runs
+        return [b for b in binds if self._order.get(b.node, (-1, -1))[0] >= anchor[0]]
+
+    def is_small_literal_list(self, name: str, at: cst.CSTNode | None = None) -> bool:
+        """Bound only to list/tuple displays of fewer than four elements, never grown (with
+        ``at``: the bindings whose value ``at`` may see, :meth:`live_bindings`)."""
+        binds = self.bindings.get(name, []) if at is None else self.live_bindings(name, at, "list")
         for b in binds:
             if b.kind not in ("assign", "annassign"):
                 return False

@@ -8,7 +8,7 @@ alone.  A fix is offered only when its preconditions are proven from the functio
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -19,6 +19,8 @@ from hone.rules.base import NodeFix, Replacement, RuleContext, RuleDoc, RuleMeta
 from hone.rules.builtins_calls import LOOP_CONSTANT_KEY, literal_for_call
 from hone.rules.layout import bracketed
 from hone.rules.loopkit import (
+    COMPREHENSIONS,
+    LOOP_STATEMENTS,
     FunctionFacts,
     LoopRule,
     expr_code,
@@ -33,7 +35,7 @@ from hone.rules.loopkit import (
     statement_has_comment,
     target_names,
 )
-from hone.rules.nodeutil import contains, is_name, walk
+from hone.rules.nodeutil import children, contains, is_name, walk
 
 # Constructs whose meaning changes when code moves into a comprehension's own scope, or that a
 # comprehension cannot contain: they make a loop ineligible for a rewrite.
@@ -177,7 +179,9 @@ class AppendInLoopRule(LoopRule):
             not_applicable="Reported only when the loop body is the append/add/item assignment "
             "alone (optionally under if-statements and nested for-loops without else), the "
             "accumulator is not used in the loop otherwise, and either the empty "
-            "list/set/dict is created in the statement just before the loop or the loop "
+            "list/set/dict is created in the statement just before the loop (or earlier in "
+            "the same block, with nothing in between mentioning it: reported without a fix) "
+            "or the loop "
             "copies its items unchanged into a name the function binds only to lists/sets "
             "(then out.extend(it)/s.update(it) is suggested; appending the result of an "
             "expression to an existing list is not reported: extend() over a generator is "
@@ -229,6 +233,8 @@ class AppendInLoopRule(LoopRule):
             self._is_copy(acc)
             and facts is not None
             and facts.only_bound_to(acc.receiver, "list" if acc.kind == "list" else "set")
+            # list()/sorted()/set() named by a local prove nothing
+            and not {"list", "sorted", "set"} & facts.bindings.keys()
         ):
             # only on a proven list/set: on other objects extend()/update() may not exist, or
             # be the very method this loop implements
@@ -240,9 +246,26 @@ class AppendInLoopRule(LoopRule):
                 "one",
                 fix=fix,
             )
+            return
+        earlier = _earlier_init(facts, node, acc.receiver) if facts is not None else None
+        if earlier is not None and self._init_prefix(earlier, acc) is not None:
+            # the empty container is bound a few statements up: no fix (the statements in
+            # between would have to move), but the loop is the same comprehension
+            what = {"list": "list", "set": "set", "dict": "dict"}[acc.kind]
+            self.report(
+                node, f"Build the {what} with a comprehension instead of filling it in a loop"
+            )
 
     def _init_prefix(self, stmt: cst.CSTNode, acc: _Accumulation) -> str | None:
         small = single_small(stmt)
+        facts = self.facts()
+        if (
+            isinstance(small, cst.Assign | cst.AnnAssign)
+            and isinstance(small.value, cst.Call)
+            and isinstance(small.value.func, cst.Name)
+            and (facts is None or small.value.func.value in facts.bindings)
+        ):
+            return None  # list()/set()/dict() named by a local: not the builtin
         if isinstance(small, cst.Assign):
             if len(small.targets) != 1 or not is_name(small.targets[0].target, acc.receiver):
                 return None
@@ -350,6 +373,33 @@ def _mentions(node: cst.CSTNode, name: str) -> bool:
     return any(n.value == name for n in names_in(node))
 
 
+def _earlier_init(facts: FunctionFacts, loop: cst.CSTNode, name: str) -> cst.CSTNode | None:
+    """The simple statement that binds ``name`` alone, earlier in ``loop``'s block but not just
+    before it, when no statement in between mentions ``name`` and it is a private local (so
+    nothing can change it before the loop starts)."""
+    sib = facts.siblings(loop)
+    if sib is None:
+        return None
+    index = next((i for i, stmt in enumerate(sib) if stmt is loop), 0)
+    between: list[cst.CSTNode] = []
+    for stmt in reversed(sib[:index]):
+        small = single_small(stmt)
+        binds: tuple[cst.BaseExpression, cst.BaseExpression | None] | None = None
+        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            binds = small.targets[0].target, small.value
+        elif isinstance(small, cst.AnnAssign):
+            binds = small.target, small.value
+        if binds is not None and is_name(binds[0], name):
+            value = binds[1]
+            if not between or value is None or _mentions(value, name):
+                return None
+            return stmt if facts.private_accumulator(name, stmt, loop) else None
+        if _mentions(stmt, name):
+            return None
+        between.append(stmt)
+    return None
+
+
 def _trivial(expr: cst.BaseExpression, loop_names: set[str]) -> bool:
     """Cannot raise or have side effects: a loop variable, a constant, or a tuple of those."""
     if isinstance(expr, cst.Tuple):
@@ -375,11 +425,12 @@ class ManualSumRule(LoopRule):
             "and sum(map(len, xs)) about 1.5x faster than adding len(x) in a loop.",
             before="def total(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return t",
             after="def total(xs):\n    t = sum(xs)\n    return t",
-            not_applicable="Only the exact shape `acc = 0` (or 0.0) directly followed by a "
-            "loop whose whole body is `acc += x` or `acc += f(x)` with f a one-argument C "
+            not_applicable="Only the exact shape `acc = 0` (or 0.0) followed by a loop whose "
+            "whole body is `acc += x` or `acc += f(x)` with f a one-argument C "
             "builtin (abs, len, int, float, round, ord, bool, str, hash). Loops adding other "
             "expressions or with conditions are not reported: sum() over a generator "
-            "expression is not faster than the loop.",
+            "expression is not faster than the loop. When statements stand between `acc = 0` "
+            "and the loop (none of them mentioning acc), the loop is reported without a fix.",
             unsafe_because="sum() uses + where the loop uses +=, which differs for types "
             "whose __iadd__ is not __add__ (e.g. numpy arrays cast differently in place); "
             "from Python 3.12 sum() adds floats with compensated summation, so float results "
@@ -415,24 +466,27 @@ class ManualSumRule(LoopRule):
         if facts is None:
             return
         init = facts.previous_statement(node)
-        small = single_small(init) if init is not None else None
-        if not (
-            isinstance(small, cst.Assign)
-            and len(small.targets) == 1
-            and is_name(small.targets[0].target, acc)
-            and isinstance(small.value, cst.Integer | cst.Float)
-            and small.value.evaluated_value == 0
-        ):
-            return
+        if init is None or not _zero_init(init, acc):
+            # bound to zero a few statements up: reported, but with no fix (the statements in
+            # between would have to move)
+            init = _earlier_init(facts, node, acc)
+            if init is None or not _zero_init(init, acc):
+                return
+            adjacent = False
+        else:
+            adjacent = True
+        small = single_small(init)
+        assert isinstance(small, cst.Assign) and isinstance(small.value, cst.Integer | cst.Float)
         if _mentions(node.iter, acc):
             return
-        assert init is not None and stmt is not None
+        assert stmt is not None
         start = "" if isinstance(small.value, cst.Integer) else f", {small.value.value}"
         iterable = expr_code(self.ctx, node.iter)
         arg = f"map({mapped}, {iterable})" if mapped else iterable
         fix = None
         if (
-            not has_comment(node)
+            adjacent
+            and not has_comment(node)
             and not statement_has_comment(init)
             and not facts.loop_names_escape([var], node)
             and facts.private_accumulator(acc, init, node)
@@ -442,6 +496,18 @@ class ManualSumRule(LoopRule):
                 Replacement(init, f"{acc} = sum({arg}{start})", node),
             )
         self.report(stmt, f"Use {acc} = sum({arg}{start}) instead of adding in a loop", fix=fix)
+
+
+def _zero_init(stmt: cst.CSTNode, acc: str) -> bool:
+    """``acc = 0`` or ``acc = 0.0``."""
+    small = single_small(stmt)
+    return (
+        isinstance(small, cst.Assign)
+        and len(small.targets) == 1
+        and is_name(small.targets[0].target, acc)
+        and isinstance(small.value, cst.Integer | cst.Float)
+        and small.value.evaluated_value == 0
+    )
 
 
 def _accumulated(stmt: cst.CSTNode | None) -> tuple[str, cst.BaseExpression] | None:
@@ -487,8 +553,8 @@ class ManualAnyAllRule(LoopRule):
         message="Use any()/all() or `in` instead of a search loop",
         severity=Severity.INFO,
         fix_safety=Safety.SAFE,
-        safe_when="the loop tests the element's truth (any()/all()); an equality search "
-        "becomes `in`, which also matches by identity, and is unsafe",
+        safe_when="the loop tests the element's truth (any()/all()) and stops at the first "
+        "match; an equality search becomes `in`, which also matches by identity, and is unsafe",
         doc=RuleDoc(
             why="any(xs)/all(xs) test truthiness in C, about 2.5x faster than a Python loop "
             "that returns on the first true item; `c in xs` compares in C, several times "
@@ -498,10 +564,15 @@ class ManualAnyAllRule(LoopRule):
             after="def has_error(flags):\n    return any(flags)",
             not_applicable="Only loops that return True/False on the loop variable itself "
             "(`if x`, `if not x`) or on `x == c` for a constant or a name c, immediately "
-            "followed by the opposite return. Other conditions are not reported: "
+            "followed by the opposite return, and loops that set a flag on the same tests "
+            "(`found = False` just before the loop, `if x == c: found = True`, with or "
+            "without `break`, and nothing else in the loop). Other conditions are not reported: "
             "any(cond for x in xs) runs a generator and is about 2x *slower* than the loop "
             "on CPython 3.11.",
-            unsafe_because="The any()/all() fixes are safe. The `c in xs` fix is unsafe: "
+            unsafe_because="The any()/all() fixes are safe when the loop stops at the first "
+            "match (return or break); a flag loop without break goes on testing the remaining "
+            "items (and exhausts an iterator) where the builtin stops, so that fix is unsafe. "
+            "The `c in xs` fix is unsafe: "
             "`in` also matches by identity (a NaN is found in [nan]), on a string it finds "
             "substrings, on a dict/set it hashes c (TypeError if c is unhashable) instead of "
             "comparing, and c is evaluated once even when the iterable is empty.",
@@ -516,37 +587,21 @@ class ManualAnyAllRule(LoopRule):
         test_if = only_statement(node.body)
         if not isinstance(test_if, cst.If) or test_if.orelse is not None:
             return
-        inside = _bool_return(only_statement(test_if.body))
-        if inside is None:
-            return
         facts = self.facts()
         if facts is None:
+            return
+        inside = _bool_return(only_statement(test_if.body))
+        if inside is None:
+            self._flag_search(facts, node, test_if)
             return
         after = facts.next_statement(node)
         if after is None or _bool_return(after) is not (not inside):
             return
         var = node.target.value
-        iterable = node.iter
-        safety = Safety.SAFE
-        test = test_if.test
-        if _mentions(iterable, var):
+        found = self._search(facts, node, test_if.test, var, inside)
+        if found is None:
             return
-        it = expr_code(self.ctx, iterable)
-        if is_name(test, var):
-            text, title = (f"any({it})", "any()") if inside else (f"not any({it})", "any()")
-        elif (
-            isinstance(test, cst.UnaryOperation)
-            and isinstance(test.operator, cst.Not)
-            and is_name(test.expression, var)
-        ):
-            text, title = (f"not all({it})", "all()") if inside else (f"all({it})", "all()")
-        elif (other := _equality_with(test, var)) is not None:
-            op = "in" if inside else "not in"
-            text = f"{_operand_code(self, other)} {op} {_operand_code(self, iterable)}"
-            title = f"`{op}`"
-            safety = Safety.UNSAFE
-        else:
-            return
+        text, title, safety = found
         fix = None
         if (
             not has_comment(node)
@@ -560,6 +615,114 @@ class ManualAnyAllRule(LoopRule):
                 safety,
             )
         self.report(node, f"Replace this loop with `return {text}`", fix=fix, end_node=after)
+
+    def _search(
+        self, facts: FunctionFacts, node: cst.For, test: cst.BaseExpression, var: str, inside: bool
+    ) -> tuple[str, str, Safety] | None:
+        """What the search loop computes: (expression, fix title, fix safety); ``inside``:
+        the result when the test holds for some item."""
+        iterable = node.iter
+        if _mentions(iterable, var):
+            return None
+        it = expr_code(self.ctx, iterable)
+        builtin: str | None = None
+        if is_name(test, var):
+            builtin = "any"
+            text = f"any({it})" if inside else f"not any({it})"
+        elif (
+            isinstance(test, cst.UnaryOperation)
+            and isinstance(test.operator, cst.Not)
+            and is_name(test.expression, var)
+        ):
+            builtin = "all"
+            text = f"not all({it})" if inside else f"all({it})"
+        if builtin is not None:
+            if builtin in facts.bindings:
+                return None  # the advice would call a local, not the builtin
+            return text, f"{builtin}()", Safety.SAFE
+        other = _equality_with(test, var)
+        if other is not None:
+            op = "in" if inside else "not in"
+            text = f"{_operand_code(self, other)} {op} {_operand_code(self, iterable)}"
+            return text, f"`{op}`", Safety.UNSAFE
+        return None
+
+    def _flag_search(self, facts: FunctionFacts, node: cst.For, test_if: cst.If) -> None:
+        """``flag = False`` just before ``for x in xs: if <test>: flag = True [; break]``."""
+        assert isinstance(node.target, cst.Name)
+        found = _flag_set(test_if.body)
+        if found is None:
+            return
+        flag, value, breaks = found
+        init = facts.previous_statement(node)
+        small = single_small(init) if init is not None else None
+        if not (
+            isinstance(small, cst.Assign)
+            and len(small.targets) == 1
+            and is_name(small.targets[0].target, flag)
+            and _bool_constant(small.value) is (not value)
+        ):
+            return
+        var = node.target.value
+        if var == flag or _mentions(node.iter, flag) or _mentions(test_if.test, flag):
+            return
+        search = self._search(facts, node, test_if.test, var, value)
+        if search is None:
+            return
+        assert init is not None
+        text, title, safety = search
+        fix = None
+        if (
+            not has_comment(node)
+            and not statement_has_comment(init)
+            and not contains(node.iter, cst.Await, cst.Yield, cst.NamedExpr)
+            and not facts.loop_names_escape([var], node)
+            and facts.private_accumulator(flag, init, node)
+        ):
+            # without break the loop tests every item (and exhausts an iterator); the builtin
+            # stops at the first match
+            fix = NodeFix(
+                f"Replace the loop with {title}",
+                [Replacement(init, f"{flag} = {text}", node)],
+                safety if breaks else Safety.UNSAFE,
+            )
+        self.report(node, f"Replace this loop with `{flag} = {text}`", fix=fix)
+
+
+def _bool_constant(node: cst.BaseExpression) -> bool | None:
+    if isinstance(node, cst.Name) and node.value in ("True", "False"):
+        return node.value == "True"
+    return None
+
+
+def _flag_set(block: cst.BaseSuite) -> tuple[str, bool, bool] | None:
+    """``flag = True`` or ``flag = False``, optionally followed by ``break``, and nothing else:
+    (flag, value, whether it breaks)."""
+    smalls: list[cst.BaseSmallStatement] = []
+    if isinstance(block, cst.SimpleStatementSuite):
+        smalls = list(block.body)
+    else:
+        assert isinstance(block, cst.IndentedBlock)
+        for stmt in block.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                return None
+            smalls.extend(stmt.body)
+    if not 1 <= len(smalls) <= 2:
+        return None
+    first = smalls[0]
+    breaks = len(smalls) == 2
+    if breaks and not isinstance(smalls[1], cst.Break):
+        return None
+    if not (
+        isinstance(first, cst.Assign)
+        and len(first.targets) == 1
+        and isinstance(first.targets[0].target, cst.Name)
+    ):
+        return None
+    value = _bool_constant(first.value)
+    if value is None:
+        return None
+    return first.targets[0].target.value, value, breaks
 
 
 def _equality_with(test: cst.BaseExpression, var: str) -> cst.BaseExpression | None:
@@ -754,6 +917,78 @@ def _constant_flags(node: cst.BaseExpression) -> bool:
     return False
 
 
+def _re_call(node: cst.BaseExpression, name: str) -> bool:
+    """``re.<name>(...)``."""
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and is_name(node.func.value, "re")
+        and node.func.attr.value == name
+    )
+
+
+def _dotted_text(node: cst.BaseExpression) -> str | None:
+    """``a`` or ``a.b.c`` made of names only, spelled without spaces."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted_text(node.value)
+        return None if base is None else f"{base}.{node.attr.value}"
+    return None
+
+
+def _guarded(test: cst.BaseExpression) -> str | None:
+    """What a run-once guard tests: P in ``P is None`` / ``not P`` (P a name or attribute),
+    or ``obj.p`` for ``not hasattr(obj, 'p')``."""
+    if (
+        isinstance(test, cst.Comparison)
+        and len(test.comparisons) == 1
+        and isinstance(test.comparisons[0].operator, cst.Is)
+        and is_name(test.comparisons[0].comparator, "None")
+    ):
+        return _dotted_text(test.left)
+    if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)):
+        return None
+    inner = test.expression
+    if isinstance(inner, cst.Call) and is_name(inner.func, "hasattr"):
+        args = _positional(inner, 2)
+        owner = _dotted_text(args[0]) if args is not None else None
+        if args is None or owner is None or not isinstance(args[1], cst.SimpleString):
+            return None
+        attr = args[1].evaluated_value
+        return f"{owner}.{attr}" if isinstance(attr, str) and attr.isidentifier() else None
+    return _dotted_text(inner)
+
+
+def _run_once_compiles(guard: cst.If) -> Iterator[cst.Call]:
+    """The ``re.compile()`` calls that ``guard`` - ``if P is None:``, ``if not P:`` or
+    ``if not hasattr(obj, 'p'):`` - runs only until their result is stored in P (a compiled
+    pattern is neither None nor false); not those in a loop or scope nested in the guard."""
+    tested = _guarded(guard.test)
+    if tested is None:
+        return
+    stack: list[cst.CSTNode] = [guard.body]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, _NOT_ONCE):
+            continue
+        if isinstance(n, cst.Assign) and len(n.targets) == 1:
+            value = n.value
+            if isinstance(value, cst.Attribute):  # P = re.compile(...).match
+                value = value.value
+            if (
+                isinstance(value, cst.Call)
+                and _re_call(value, "compile")
+                and _dotted_text(n.targets[0].target) == tested
+            ):
+                yield value
+        stack.extend(children(n))
+
+
+# code that runs other than once per pass of the guard around it
+_NOT_ONCE = (*LOOP_STATEMENTS, *COMPREHENSIONS, cst.FunctionDef, cst.Lambda, cst.ClassDef)
+
+
 class RegexInLoopRule(LoopRule):
     meta = RuleMeta(
         id="HONE109",
@@ -774,13 +1009,37 @@ class RegexInLoopRule(LoopRule):
             not_applicable="Only calls with a literal pattern (not an f-string or a variable) "
             "and constant flags, inside a loop or comprehension. re.sub/re.split with a "
             "pattern that has no regex metacharacters are left to the plain-replace rule "
-            "(str.replace/str.split are faster still). No fix: the constant belongs at module "
-            "level, outside the statement being fixed.",
+            "(str.replace/str.split are faster still). A re.compile() that only runs once, "
+            "behind a guard on where its result is kept (`if P is None: P = re.compile(...)`, "
+            "`if not P:`, `if not hasattr(obj, 'p'):`, or `P = P or re.compile(...)`), is not "
+            "reported. No fix: the constant belongs at module level, outside the statement "
+            "being fixed.",
         ),
     )
 
+    def __init__(self, ctx: RuleContext) -> None:
+        super().__init__(ctx)
+        self._run_once: set[int] = set()  # re.compile() calls behind a run-once guard
+
+    def visit_If(self, node: cst.If) -> None:
+        if self.in_repeated_loop():
+            self._run_once.update(id(c) for c in _run_once_compiles(node))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        # P = P or re.compile(...)
+        value = node.value
+        if (
+            len(node.targets) == 1
+            and isinstance(value, cst.BooleanOperation)
+            and isinstance(value.operator, cst.Or)
+            and _re_call(value.right, "compile")
+            and _dotted_text(value.left) is not None
+            and _dotted_text(value.left) == _dotted_text(node.targets[0].target)
+        ):
+            self._run_once.add(id(value.right))
+
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.in_repeated_loop():
+        if not self.in_repeated_loop() or id(node) in self._run_once:
             return
         func = node.func
         if not (isinstance(func, cst.Attribute) and is_name(func.value, "re")):
@@ -845,7 +1104,9 @@ class StringConcatInLoopRule(LoopRule):
             "only to string literals and concatenations in the same function, or an attribute "
             "(self.x) assigned a string literal in the same function. Loops over a short "
             "literal tuple/list are not reported, nor a local assigned afresh in each pass of "
-            "the loop (a string built from a few parts per pass, not grown across passes). "
+            "the loop (a string built from a few parts per pass, not grown across passes), nor "
+            "a loop that only ever adds one and the same literal (padding such as `while "
+            "len(s) < n: s += ' '`, where ljust() or ' ' * n is the answer, not join). "
             "No fix: the rewrite changes several "
             "statements and the variable's type while it is built.",
         ),
@@ -893,7 +1154,10 @@ class StringConcatInLoopRule(LoopRule):
             return
         if isinstance(target, cst.Name) and facts.rebound_each_pass(target.value, node):
             return
-        key = (self.ctx.code(target), id(self.loops[-1]))
+        loop = self.loops[-1]
+        if isinstance(loop, cst.For | cst.While) and self._repeats_one_literal(loop, target):
+            return
+        key = (self.ctx.code(target), id(loop))
         if key in self._seen:
             return
         self._seen.add(key)
@@ -911,6 +1175,39 @@ class StringConcatInLoopRule(LoopRule):
                 f"(quadratic): append the parts to a list and {empty}.join() them once"
             )
         self.report(node, msg)
+
+    def _repeats_one_literal(self, loop: cst.For | cst.While, target: cst.BaseExpression) -> bool:
+        """Every addition to ``target`` in ``loop`` adds the same string literal (padding,
+        ``while len(s) < n: s += ' '``): the answer is ljust() or ``' ' * n``, not join."""
+        name = self.ctx.code(target)
+        added: set[str] = set()
+        stack: list[cst.CSTNode] = [loop.body]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, cst.FunctionDef | cst.Lambda | cst.ClassDef):
+                continue
+            part: cst.BaseExpression | None = None
+            if (
+                isinstance(n, cst.AugAssign)
+                and isinstance(n.operator, cst.AddAssign)
+                and self.ctx.code(n.target) == name
+            ):
+                part = n.value
+            elif (
+                isinstance(n, cst.Assign)
+                and len(n.targets) == 1
+                and self.ctx.code(n.targets[0].target) == name
+                and isinstance(n.value, cst.BinaryOperation)
+                and isinstance(n.value.operator, cst.Add)
+                and self.ctx.code(n.value.left) == name
+            ):
+                part = n.value.right
+            if part is not None:
+                if not (is_string_literal(part) and is_constant(part)):
+                    return False
+                added.add(self.ctx.code(part))
+            stack.extend(children(n))
+        return len(added) == 1
 
     def _literal_kind(
         self,

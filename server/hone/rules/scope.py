@@ -119,10 +119,14 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def report_assumptions(
-    node: cst.CSTNode, end_node: cst.CSTNode | None, fix: NodeFix | None
+    node: cst.CSTNode,
+    end_node: cst.CSTNode | None,
+    fix: NodeFix | None,
+    assumes: Iterable[cst.CSTNode] = (),
 ) -> dict[str, str]:
-    """What the names of the reported code and of its fix are taken to mean."""
-    nodes: list[cst.CSTNode] = [node]
+    """What the names of the reported code, of its fix and of the code elsewhere its claim rests
+    on (``assumes``) are taken to mean."""
+    nodes: list[cst.CSTNode] = [node, *assumes]
     texts: list[str] = []
     if end_node is not None and end_node is not node:
         nodes.append(end_node)
