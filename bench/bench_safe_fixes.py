@@ -42,120 +42,23 @@ from hone.core.settings import Settings
 
 # package -> (the folder in its sdist holding its modules, the suite's command run from the
 # sdist's root, a regex over the output giving the counts that must not change)
+PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:asyncio"]
+PYTEST += ["-rfE"]  # the ids of failing tests, compared before/after
+UNITTEST_RAN = r"Ran (\d+) tests?"
 SUITES: dict[str, tuple[str, list[str], str]] = {
-    "docutils": ("docutils", [sys.executable, "test/alltests.py"], r"Ran (\d+) tests?.*"),
-    "networkx": (
-        "networkx",
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:asyncio",
-            "-rfE",
-            "networkx",
-        ],
-        "",
-    ),
-    "pygments": (
-        "pygments",
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:asyncio",
-            "-rfE",
-            "tests",
-        ],
-        "",
-    ),
+    "docutils": ("docutils", [sys.executable, "test/alltests.py"], UNITTEST_RAN),
+    "networkx": ("networkx", [*PYTEST, "networkx"], ""),
+    "pygments": ("pygments", [*PYTEST, "tests"], ""),
     "markdown": (
         "markdown",
         [sys.executable, "-m", "unittest", "discover", "-s", "tests", "-t", "."],
-        r"Ran (\d+) tests?",
+        UNITTEST_RAN,
     ),
-    "click": (
-        "src",
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:asyncio",
-            "-rfE",
-        ],
-        "",
-    ),
-    "attrs": (
-        "src",
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:asyncio",
-            "-rfE",
-        ],
-        "",
-    ),
-    "packaging": (
-        "src",
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:asyncio",
-            "-rfE",
-        ],
-        "",
-    ),
-    "jinja2": (
-        "src",
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:asyncio",
-            "-rfE",
-        ],
-        "",
-    ),
-    "requests": (
-        "src",
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:asyncio",
-            "-rfE",
-        ],
-        "",
-    ),
+    "click": ("src", PYTEST, ""),
+    "attrs": ("src", PYTEST, ""),
+    "packaging": ("src", PYTEST, ""),
+    "jinja2": ("src", PYTEST, ""),
+    "requests": ("src", PYTEST, ""),
 }
 PYTEST_SUMMARY = re.compile(r"^=*\s*((?:\d+ \w+(?:, )?)+)(?: in [\d.]+s)?.*$", re.MULTILINE)
 

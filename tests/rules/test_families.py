@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.rules.ruletest import findings
+from tests.rules.test_families_collections import FAMILIES as COLLECTION_FAMILIES
+from tests.rules.test_families_loops import FAMILIES as LOOP_FAMILIES
 
 # rule -> (shapes it catches, look-alikes it must leave alone)
 FAMILIES: dict[str, tuple[list[str], list[str]]] = {
@@ -60,8 +62,10 @@ FAMILIES: dict[str, tuple[list[str], list[str]]] = {
     ),
 }
 
-CATCH = [(rule, src) for rule, (good, _) in FAMILIES.items() for src in good]
-LEAVE = [(rule, src) for rule, (_, bad) in FAMILIES.items() for src in bad]
+# every table: this file's and those beside the rules' own fix tests
+TABLES = {**FAMILIES, **COLLECTION_FAMILIES, **LOOP_FAMILIES}
+CATCH = [(rule, src) for rule, (good, _) in TABLES.items() for src in good]
+LEAVE = [(rule, src) for rule, (_, bad) in TABLES.items() for src in bad]
 
 
 @pytest.mark.parametrize(("rule", "src"), CATCH)
@@ -75,7 +79,8 @@ def test_leaves_look_alikes_alone(rule: str, src: str) -> None:
 
 
 def test_each_family_has_five_shapes_and_five_look_alikes() -> None:
-    for rule, (good, bad) in FAMILIES.items():
+    assert len(TABLES) == len(FAMILIES) + len(COLLECTION_FAMILIES) + len(LOOP_FAMILIES)
+    for rule, (good, bad) in TABLES.items():
         assert len(good) >= 5 and len(bad) >= 5, rule
 
 

@@ -4,10 +4,6 @@ test per row."""
 
 from __future__ import annotations
 
-import pytest
-
-from tests.rules.ruletest import findings
-
 # rule -> (shapes it catches, look-alikes it must leave alone)
 FAMILIES: dict[str, tuple[list[str], list[str]]] = {
     "HONE104": (
@@ -249,23 +245,7 @@ FAMILIES: dict[str, tuple[list[str], list[str]]] = {
     ),
 }
 
-CATCH = [(rule, src) for rule, (good, _) in FAMILIES.items() for src in good]
-LEAVE = [(rule, src) for rule, (_, bad) in FAMILIES.items() for src in bad]
-
-
-@pytest.mark.parametrize(("rule", "src"), CATCH)
-def test_catches_every_shape_of_the_family(rule: str, src: str) -> None:
-    assert findings(src, rule), src
-
-
-@pytest.mark.parametrize(("rule", "src"), LEAVE)
-def test_leaves_look_alikes_alone(rule: str, src: str) -> None:
-    assert not findings(src, rule), src
-
-
-def test_each_family_has_five_shapes_and_five_look_alikes() -> None:
-    for rule, (good, bad) in FAMILIES.items():
-        assert len(good) >= 5 and len(bad) >= 5, rule
+# (the table tests themselves run in test_families.py, over every table)
 
 
 def test_unpacking_concat_fix_keeps_behaviour() -> None:

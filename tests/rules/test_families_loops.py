@@ -265,23 +265,7 @@ FAMILIES: dict[str, tuple[list[str], list[str]]] = {
     ),
 }
 
-CATCH = [(rule, src) for rule, (good, _) in FAMILIES.items() for src in good]
-LEAVE = [(rule, src) for rule, (_, bad) in FAMILIES.items() for src in bad]
-
-
-@pytest.mark.parametrize(("rule", "src"), CATCH)
-def test_catches_every_shape_of_the_family(rule: str, src: str) -> None:
-    assert findings(src, rule), src
-
-
-@pytest.mark.parametrize(("rule", "src"), LEAVE)
-def test_leaves_look_alikes_alone(rule: str, src: str) -> None:
-    assert not findings(src, rule), src
-
-
-def test_each_family_has_five_shapes_and_five_look_alikes() -> None:
-    for rule, (good, bad) in FAMILIES.items():
-        assert len(good) >= 5 and len(bad) >= 5, rule
+# (the table tests themselves run in test_families.py, over every table)
 
 
 # -- fixes of the shapes added for these tables -----------------------------------------------
